@@ -1,0 +1,46 @@
+/*
+ * audit.h - the append-only, hash-chained audit log.
+ *
+ * Every state change of every module, and every read of personal data, is recorded here,
+ * inside the same database transaction as the change itself, so a change and its record
+ * commit (or vanish) together. Each record carries the SHA-256 of the previous record;
+ * periodic checkpoints sign the chain head with the platform's Ed25519 audit key, so an
+ * edit, insertion or deletion anywhere is detected by eg_audit_verify().
+ */
+#ifndef EG_AUDIT_H
+#define EG_AUDIT_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "store/store.h"
+
+typedef struct {
+    const char *actor;       /* username, client id, or "system" */
+    const char *action;      /* "dossier.accept", "user.login.failed", ... */
+    const char *object_type; /* "dossier" */
+    const char *object_id;   /* "000.00.07.H07-260423-0001" */
+    const char *agency;      /* owning agency code, may be NULL */
+    const char *request_id;  /* may be NULL (CLI, scheduler) */
+    const char *client_addr; /* may be NULL */
+    const json_t *detail;    /* small JSON object, may be NULL; never secrets */
+} eg_audit_event;
+
+/* Appends one record on connection c. Call it inside the caller's transaction (it opens
+ * one itself when none is active). Serialises writers on the chain head. */
+int eg_audit_append(eg_conn *c, const eg_audit_event *ev);
+
+/* Signing key for checkpoints: 32-byte Ed25519 seed in <data_dir>/keys/audit.key, created
+ * by eg_audit_keygen() at init. */
+int eg_audit_keygen(const char *data_dir);
+/* Writes a signed checkpoint of the current chain head (scheduler, backup, CLI). */
+int eg_audit_checkpoint(eg_db *db, const char *data_dir);
+
+/* Walks the whole chain. Returns 0 with *count records when intact; EG_ECONFLICT when not,
+ * naming the first bad record in msg. */
+int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen);
+
+/* Query API for /api/v1/audit (newest first, cursor = record id). */
+int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id,
+                  const char *actor, int64_t before_id, int limit, json_t **items);
+
+#endif
