@@ -16,13 +16,13 @@ typedef struct eg_app {
     eg_config *cfg;
     eg_db *db;
     eg_blobs *blobs;
-    eg_http *http;          /* NULL outside `serve` */
-    eg_calendar *calendar;  /* working calendar (statutory rules + overrides) */
-    const char *data_dir;   /* var/: database, blobs, keys */
-    const char *share_dir;  /* read-only product files: data/, web/ */
-    const char *base_url;   /* public base URL, e.g. http://127.0.0.1:8080 */
+    eg_http *http;         /* NULL outside `serve` */
+    eg_calendar *calendar; /* working calendar (statutory rules + overrides) */
+    const char *data_dir;  /* var/: database, blobs, keys */
+    const char *share_dir; /* read-only product files: data/, web/ */
+    const char *base_url;  /* public base URL, e.g. http://127.0.0.1:8080 */
     int64_t started_ms;
-    void *mod[32];          /* per-module state, indexed by module slot */
+    void *mod[32]; /* per-module state, indexed by module slot */
 } eg_app;
 
 struct eg_module {
@@ -47,8 +47,8 @@ int eg_module_slot(const char *name);
 
 /* Opens config, database, blobs and calendar for data_dir; runs migrations when migrate=1.
  * Used by every CLI command. EG_E* with a one-line message in err. */
-int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int migrate,
-                char *err, size_t errlen);
+int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int migrate, char *err,
+                size_t errlen);
 void eg_app_close(eg_app *app);
 
 #endif

@@ -40,7 +40,7 @@ int eg_audit_checkpoint(eg_db *db, const char *data_dir);
 int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen);
 
 /* Query API for /api/v1/audit (newest first, cursor = record id). */
-int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id,
-                  const char *actor, int64_t before_id, int limit, json_t **items);
+int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id, const char *actor,
+                  int64_t before_id, int limit, json_t **items);
 
 #endif

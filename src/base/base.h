@@ -20,34 +20,34 @@
  * an English message, the HTTP status, the problem-type slug and a Vietnamese title. */
 enum {
     EG_OK = 0,
-    EG_ENOMEM = -1,        /* out of memory (500) */
-    EG_EINVAL = -2,        /* malformed input (400) */
-    EG_ENOTFOUND = -3,     /* no such object (404) */
-    EG_ECONFLICT = -4,     /* state or uniqueness conflict (409) */
-    EG_EPRECOND = -5,      /* If-Match failed (412) */
-    EG_ETOOBIG = -6,       /* payload too large (413) */
-    EG_EMEDIA = -7,        /* unsupported media type (415) */
+    EG_ENOMEM = -1,         /* out of memory (500) */
+    EG_EINVAL = -2,         /* malformed input (400) */
+    EG_ENOTFOUND = -3,      /* no such object (404) */
+    EG_ECONFLICT = -4,      /* state or uniqueness conflict (409) */
+    EG_EPRECOND = -5,       /* If-Match failed (412) */
+    EG_ETOOBIG = -6,        /* payload too large (413) */
+    EG_EMEDIA = -7,         /* unsupported media type (415) */
     EG_EUNPROCESSABLE = -8, /* well-formed but invalid content (422) */
-    EG_EAUTH = -9,         /* not authenticated (401) */
-    EG_EFORBIDDEN = -10,   /* authenticated but not allowed (403) */
-    EG_ERATE = -11,        /* rate limited (429) */
-    EG_EUNAVAIL = -12,     /* not ready / dependency down (503) */
-    EG_EIO = -13,          /* file or network I/O failure (500) */
-    EG_EDB = -14,          /* database failure (500) */
-    EG_EMETHOD = -15,      /* method not allowed (405) */
-    EG_EINTERNAL = -16,    /* broken invariant reported instead of crashing (500) */
-    EG_EDECLINED = -17,    /* "not mine, try the next one" (nginx NGX_DECLINED) */
-    EG_ETIMEOUT = -18,     /* upstream timed out (504) */
-    EG_EUPSTREAM = -19,    /* upstream unreachable or broken (502) */
-    EG_EBUSY = -20,        /* database busy / locked (503) */
-    EG_EGONE = -21,        /* existed but removed (410) */
+    EG_EAUTH = -9,          /* not authenticated (401) */
+    EG_EFORBIDDEN = -10,    /* authenticated but not allowed (403) */
+    EG_ERATE = -11,         /* rate limited (429) */
+    EG_EUNAVAIL = -12,      /* not ready / dependency down (503) */
+    EG_EIO = -13,           /* file or network I/O failure (500) */
+    EG_EDB = -14,           /* database failure (500) */
+    EG_EMETHOD = -15,       /* method not allowed (405) */
+    EG_EINTERNAL = -16,     /* broken invariant reported instead of crashing (500) */
+    EG_EDECLINED = -17,     /* "not mine, try the next one" (nginx NGX_DECLINED) */
+    EG_ETIMEOUT = -18,      /* upstream timed out (504) */
+    EG_EUPSTREAM = -19,     /* upstream unreachable or broken (502) */
+    EG_EBUSY = -20,         /* database busy / locked (503) */
+    EG_EGONE = -21,         /* existed but removed (410) */
     EG_ERRNO_MIN = -21
 };
 
-const char *eg_errname(int rc);     /* "EG_EINVAL" */
-const char *eg_strerror(int rc);    /* English message */
-int eg_err_status(int rc);          /* HTTP status, 500 for unknown codes */
-const char *eg_err_slug(int rc);    /* problem type slug, e.g. "bad-request" */
+const char *eg_errname(int rc);      /* "EG_EINVAL" */
+const char *eg_strerror(int rc);     /* English message */
+int eg_err_status(int rc);           /* HTTP status, 500 for unknown codes */
+const char *eg_err_slug(int rc);     /* problem type slug, e.g. "bad-request" */
 const char *eg_err_title_vi(int rc); /* Vietnamese short title */
 
 /* Crash loudly on a broken invariant, with file and line (Redis serverAssert). Active in
@@ -59,7 +59,7 @@ _Noreturn void eg_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2
 
 /* ------------------------------------------------------------------ memory */
 
-void *eg_malloc(size_t n);           /* never NULL */
+void *eg_malloc(size_t n); /* never NULL */
 void *eg_calloc(size_t n, size_t sz);
 void *eg_realloc(void *p, size_t n);
 char *eg_strdup(const char *s);
@@ -102,7 +102,10 @@ typedef struct {
     size_t len;
     size_t cap;
 } eg_buf;
-#define EG_BUF_INIT {NULL, 0, 0}
+#define EG_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 void eg_buf_reserve(eg_buf *b, size_t extra);
 void eg_buf_append(eg_buf *b, const void *p, size_t n);
 void eg_buf_puts(eg_buf *b, const char *s);
@@ -120,9 +123,9 @@ void eg_buf_urlencode(eg_buf *b, const char *s, size_t n);
 
 /* Hex and base64url helpers. Output buffers must be large enough (2n+1, 4n/3+4). */
 void eg_hex(const void *in, size_t n, char *out);
-size_t eg_b64url_encode(const void *in, size_t n, char *out);  /* no padding; returns len */
-int eg_b64url_decode(const char *in, size_t n, eg_buf *out);    /* EG_EINVAL on bad input */
-size_t eg_b64_encode(const void *in, size_t n, char *out);      /* standard, padded */
+size_t eg_b64url_encode(const void *in, size_t n, char *out); /* no padding; returns len */
+int eg_b64url_decode(const char *in, size_t n, eg_buf *out);  /* EG_EINVAL on bad input */
+size_t eg_b64_encode(const void *in, size_t n, char *out);    /* standard, padded */
 int eg_b64_decode(const char *in, size_t n, eg_buf *out);
 /* SHA-256 of a buffer as 64 lowercase hex chars + NUL. */
 void eg_sha256_hex(const void *data, size_t n, char out[65]);
@@ -185,10 +188,10 @@ enum eg_day_override {
 };
 typedef struct eg_calendar eg_calendar;
 typedef struct {
-    int32_t day;      /* day number */
-    int kind;         /* EG_DAY_HOLIDAY, EG_DAY_COMPENSATORY_OFF or EG_DAY_SWAPPED_WORKDAY */
-    char name[96];    /* Vietnamese name, e.g. "Tết Nguyên đán" */
-    int generated;    /* 1 = from the statutory rules, 0 = from an override */
+    int32_t day;   /* day number */
+    int kind;      /* EG_DAY_HOLIDAY, EG_DAY_COMPENSATORY_OFF or EG_DAY_SWAPPED_WORKDAY */
+    char name[96]; /* Vietnamese name, e.g. "Tết Nguyên đán" */
+    int generated; /* 1 = from the statutory rules, 0 = from an override */
 } eg_holiday;
 eg_calendar *eg_calendar_new(void); /* statutory rules only; eg_calendar_free() */
 void eg_calendar_free(eg_calendar *c);
@@ -235,11 +238,12 @@ int eg_vi_collate(const char *a, const char *b);
 /* ------------------------------------------------------------------ validators */
 
 /* Each returns 1 when valid. */
-int eg_valid_agency_code(const char *s);     /* CCC.BB.AA.LNN, e.g. 000.00.07.H07 */
-int eg_valid_procedure_code(const char *s);  /* 1.011442.000.00.00.H38[.02] */
-int eg_valid_personal_id(const char *s);     /* 12 digits, known province/country prefix */
-int eg_valid_tax_code(const char *s);        /* 10 digits + checksum, or 10-3 / 13 branch; 12 = individual */
-int eg_valid_phone(const char *s);           /* Vietnamese mobile/landline, 0xxxxxxxxx or +84 */
+int eg_valid_agency_code(const char *s);    /* CCC.BB.AA.LNN, e.g. 000.00.07.H07 */
+int eg_valid_procedure_code(const char *s); /* 1.011442.000.00.00.H38[.02] */
+int eg_valid_personal_id(const char *s);    /* 12 digits, known province/country prefix */
+int eg_valid_tax_code(
+    const char *s);                /* 10 digits + checksum, or 10-3 / 13 branch; 12 = individual */
+int eg_valid_phone(const char *s); /* Vietnamese mobile/landline, 0xxxxxxxxx or +84 */
 int eg_valid_email(const char *s);
 
 /* ------------------------------------------------------------------ JSON */

@@ -34,14 +34,14 @@ typedef struct {
 
 /* Server configuration (filled from eg_config by the caller). */
 typedef struct {
-    const char *listen;      /* "127.0.0.1:8080"; port 0 picks a free port */
-    int threads;             /* 0 = one per core */
-    size_t max_body;         /* default body limit, bytes */
-    int max_json_depth;      /* default 32 */
-    const char *web_root;    /* static files root (web/), NULL = none */
-    const char *site_name;   /* province name shown by the web shell */
-    int access_log;          /* 1 = one JSON line per request */
-    int conn_timeout_s;      /* idle connection timeout, default 30 */
+    const char *listen;    /* "127.0.0.1:8080"; port 0 picks a free port */
+    int threads;           /* 0 = one per core */
+    size_t max_body;       /* default body limit, bytes */
+    int max_json_depth;    /* default 32 */
+    const char *web_root;  /* static files root (web/), NULL = none */
+    const char *site_name; /* province name shown by the web shell */
+    int access_log;        /* 1 = one JSON line per request */
+    int conn_timeout_s;    /* idle connection timeout, default 30 */
 } eg_http_config;
 
 eg_http *eg_http_new(const eg_http_config *cfg);
@@ -82,9 +82,9 @@ json_t *eg_http_openapi(eg_http *h);
 void *eg_req_app(eg_req *r);
 eg_arena *eg_req_arena(eg_req *r);
 const char *eg_req_method(eg_req *r);
-const char *eg_req_path(eg_req *r);     /* decoded path, no query */
-const char *eg_req_route(eg_req *r);    /* matched pattern, for metrics and audit */
-const char *eg_req_id(eg_req *r);       /* X-Request-Id */
+const char *eg_req_path(eg_req *r);  /* decoded path, no query */
+const char *eg_req_route(eg_req *r); /* matched pattern, for metrics and audit */
+const char *eg_req_id(eg_req *r);    /* X-Request-Id */
 const char *eg_req_client_ip(eg_req *r);
 const char *eg_req_param(eg_req *r, const char *name); /* path parameter or NULL */
 const char *eg_req_query(eg_req *r, const char *name); /* query argument or NULL */
@@ -93,8 +93,7 @@ int eg_req_limit(eg_req *r);
 const char *eg_req_header(eg_req *r, const char *name); /* case-insensitive, NULL if absent */
 const char *eg_req_cookie(eg_req *r, const char *name);
 /* Visits every request header (for proxying). */
-void eg_req_headers_each(eg_req *r, void (*fn)(void *ctx, const char *k, const char *v),
-                         void *ctx);
+void eg_req_headers_each(eg_req *r, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
 const char *eg_req_body(eg_req *r, size_t *len); /* never NULL; "" when no body */
 /* Parses the body as a JSON object within the limits. On failure sets the problem
  * (400 malformed / 415 not JSON) and returns NULL; the handler returns the rc given. */
