@@ -23,10 +23,22 @@ typedef struct eg_app {
     const char *base_url;  /* public base URL, e.g. http://127.0.0.1:8080 */
     int64_t started_ms;
     void *mod[32]; /* per-module state, indexed by module slot */
+    int ninit;              /* modules whose init ran (shutdown runs for these only) */
 } eg_app;
+
+/* A subcommand of the egov binary ("user", "client", ...). run() gets argv after the name
+ * and returns the process exit status (0 ok). It prints one line on stderr on failure. */
+struct eg_command {
+    const char *name;
+    const char *usage;   /* "user add --data-dir DIR --username U ..." */
+    const char *summary; /* one line for `egov help` */
+    int (*run)(int argc, char **argv);
+};
 
 struct eg_module {
     const char *name; /* also its migrations folder: db/migrations/<name>/ */
+    /* Subcommands, terminated by {NULL}. May be NULL. */
+    const struct eg_command *commands;
     /* Called once per process after migrations; allocate module state. May be NULL. */
     int (*init)(eg_app *app);
     /* Registers HTTP routes. May be NULL. */
@@ -50,5 +62,26 @@ int eg_module_slot(const char *name);
 int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int migrate, char *err,
                 size_t errlen);
 void eg_app_close(eg_app *app);
+
+/* Records an audit event for a CLI action (actor "cli:<user>"), in its own transaction. */
+int eg_app_audit(eg_app *app, const char *action, const char *object_type,
+                 const char *object_id, const char *agency, json_t *detail);
+
+/* ---- command-line helpers (src/cli/args.c) ---- */
+/* Value of "--name VALUE" or "--name=VALUE"; NULL when absent. */
+const char *eg_arg(int argc, char **argv, const char *name);
+/* 1 when the flag "--name" is present. */
+int eg_arg_flag(int argc, char **argv, const char *name);
+/* All values of a repeatable option: "--role a --role b", "--role a,b" or "--role a b"
+ * (values up to the next "--option"). Returns the count (at most max). */
+int eg_arg_list(int argc, char **argv, const char *name, const char **out, int max);
+/* Rejects options not in the lists (NULL-terminated): prints "egov CMD: unknown option X"
+ * and returns 1. with_value: options taking a value; flags: options without. */
+int eg_arg_check(int argc, char **argv, const char *cmd, const char *const *with_value,
+                 const char *const *flags);
+/* Prints "egov: <message>" on stderr and returns 1 (the exit status). */
+int eg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads a secret from standard input (one line, trailing newline removed). */
+int eg_read_stdin_line(char *out, size_t n);
 
 #endif

@@ -39,6 +39,10 @@ int eg_audit_checkpoint(eg_db *db, const char *data_dir);
  * naming the first bad record in msg. */
 int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen);
 
+/* The module table entry (src/main.c). */
+struct eg_module;
+extern const struct eg_module eg_audit_module;
+
 /* Query API for /api/v1/audit (newest first, cursor = record id). */
 int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id, const char *actor,
                   int64_t before_id, int limit, json_t **items);
