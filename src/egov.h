@@ -23,7 +23,7 @@ typedef struct eg_app {
     const char *base_url;  /* public base URL, e.g. http://127.0.0.1:8080 */
     int64_t started_ms;
     void *mod[32]; /* per-module state, indexed by module slot */
-    int ninit;              /* modules whose init ran (shutdown runs for these only) */
+    int ninit;     /* modules whose init ran (shutdown runs for these only) */
 } eg_app;
 
 /* A subcommand of the egov binary ("user", "client", ...). run() gets argv after the name
@@ -64,8 +64,8 @@ int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int 
 void eg_app_close(eg_app *app);
 
 /* Records an audit event for a CLI action (actor "cli:<user>"), in its own transaction. */
-int eg_app_audit(eg_app *app, const char *action, const char *object_type,
-                 const char *object_id, const char *agency, json_t *detail);
+int eg_app_audit(eg_app *app, const char *action, const char *object_type, const char *object_id,
+                 const char *agency, json_t *detail);
 
 /* ---- command-line helpers (src/cli/args.c) ---- */
 /* Value of "--name VALUE" or "--name=VALUE"; NULL when absent. */

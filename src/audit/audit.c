@@ -17,9 +17,9 @@
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-static void canonical(eg_buf *b, int64_t id, const char *ts, const char *actor,
-                      const char *action, const char *otype, const char *oid,
-                      const char *agency, const char *rid, const char *addr, const char *detail)
+static void canonical(eg_buf *b, int64_t id, const char *ts, const char *actor, const char *action,
+                      const char *otype, const char *oid, const char *agency, const char *rid,
+                      const char *addr, const char *detail)
 {
     const char *f[] = {ts, actor, action, otype, oid, agency, rid, addr, detail};
     eg_buf_printf(b, "%lld", (long long)id);
@@ -232,8 +232,8 @@ static int verify_checkpoints(eg_conn *c, const unsigned char *pk, int64_t count
                 bad = 1;
             eg_buf_putc(&sig, (char)v);
         }
-        if (!bad && crypto_sign_verify_detached((unsigned char *)sig.data,
-                                                (unsigned char *)m.data, m.len, pk) != 0)
+        if (!bad && crypto_sign_verify_detached((unsigned char *)sig.data, (unsigned char *)m.data,
+                                                m.len, pk) != 0)
             bad = 1;
         eg_buf_free(&m);
         eg_buf_free(&sig);
@@ -276,21 +276,20 @@ int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, 
     while ((rc = eg_step(st)) == EG_ROW) {
         int64_t id = eg_col_int64(st, 0);
         if (id != expect) {
-            snprintf(msg, msglen, "record %lld: missing (next present is %lld)",
-                     (long long)expect, (long long)id);
+            snprintf(msg, msglen, "record %lld: missing (next present is %lld)", (long long)expect,
+                     (long long)id);
             rc = EG_ECONFLICT;
             break;
         }
         const char *prev_col = eg_col_text(st, 10), *hash_col = eg_col_text(st, 11);
         eg_buf_reset(&canon);
         canonical(&canon, id, eg_col_text(st, 1), eg_col_text(st, 2), eg_col_text(st, 3),
-                  eg_col_text(st, 4), eg_col_text(st, 5), eg_col_text(st, 6),
-                  eg_col_text(st, 7), eg_col_text(st, 8), eg_col_text(st, 9));
+                  eg_col_text(st, 4), eg_col_text(st, 5), eg_col_text(st, 6), eg_col_text(st, 7),
+                  eg_col_text(st, 8), eg_col_text(st, 9));
         char h[65];
         chain_hash(prev, &canon, h);
         if (!prev_col || strcmp(prev_col, prev) != 0 || !hash_col || strcmp(hash_col, h) != 0) {
-            snprintf(msg, msglen, "record %lld: hash mismatch (edited or inserted)",
-                     (long long)id);
+            snprintf(msg, msglen, "record %lld: hash mismatch (edited or inserted)", (long long)id);
             rc = EG_ECONFLICT;
             break;
         }
@@ -325,8 +324,8 @@ int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, 
     return rc;
 }
 
-int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id,
-                  const char *actor, int64_t before_id, int limit, json_t **items)
+int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id, const char *actor,
+                  int64_t before_id, int limit, json_t **items)
 {
     if (limit <= 0 || limit > 500)
         limit = 50;
@@ -337,6 +336,6 @@ int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id,
                          "AND (CAST(? AS TEXT) IS NULL OR object_id = ?) "
                          "AND (CAST(? AS TEXT) IS NULL OR actor = ?) AND (? <= 0 OR id < ?) "
                          "ORDER BY id DESC LIMIT ?",
-                         "ttttttlli", object_type, object_type, object_id, object_id, actor,
-                         actor, before_id, before_id, limit);
+                         "ttttttlli", object_type, object_type, object_id, object_id, actor, actor,
+                         before_id, before_id, limit);
 }

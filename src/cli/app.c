@@ -78,8 +78,8 @@ static void load_calendar(eg_app *app)
     eg_calendar_set_cutoff(app->calendar, (int)cutoff);
 }
 
-int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int migrate,
-                char *err, size_t errlen)
+int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int migrate, char *err,
+                size_t errlen)
 {
     memset(app, 0, sizeof(*app));
     app->started_ms = eg_now_ms();
@@ -95,8 +95,8 @@ int eg_app_open(eg_app *app, const char *data_dir, const char *config_path, int 
         return rc;
     app->share_dir = find_share_dir(app->cfg);
     const char *lvl = eg_config_get(app->cfg, "log.level", "info");
-    eg_log_set_level(!strcmp(lvl, "debug") ? EG_LOG_DEBUG
-                     : !strcmp(lvl, "warn") ? EG_LOG_WARN
+    eg_log_set_level(!strcmp(lvl, "debug")   ? EG_LOG_DEBUG
+                     : !strcmp(lvl, "warn")  ? EG_LOG_WARN
                      : !strcmp(lvl, "error") ? EG_LOG_ERROR
                                              : EG_LOG_INFO);
 
@@ -164,8 +164,8 @@ void eg_app_close(eg_app *app)
     memset(app, 0, sizeof(*app));
 }
 
-int eg_app_audit(eg_app *app, const char *action, const char *object_type,
-                 const char *object_id, const char *agency, json_t *detail)
+int eg_app_audit(eg_app *app, const char *action, const char *object_type, const char *object_id,
+                 const char *agency, json_t *detail)
 {
     const char *user = getenv("SUDO_USER");
     if (!user)

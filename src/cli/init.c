@@ -58,8 +58,8 @@ int eg__cmd_init(int argc, char **argv)
             continue;
         rc = eg_modules[i]->seed(&app, demo);
         if (rc)
-            snprintf(err, sizeof(err), "loading data of module %s failed: %s",
-                     eg_modules[i]->name, eg_strerror(rc));
+            snprintf(err, sizeof(err), "loading data of module %s failed: %s", eg_modules[i]->name,
+                     eg_strerror(rc));
     }
     if (!rc && fresh) {
         json_t *d = json_pack("{s:b}", "demo", demo);

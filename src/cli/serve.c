@@ -40,8 +40,8 @@ static void *scheduler_main(void *arg)
         if (eg_mono_ms() >= next_checkpoint) {
             int rc = eg_audit_checkpoint(s->app->db, s->app->data_dir);
             if (rc)
-                eg_log(EG_LOG_WARN, "audit", NULL, "checkpoint failed", "error",
-                       eg_strerror(rc), NULL);
+                eg_log(EG_LOG_WARN, "audit", NULL, "checkpoint failed", "error", eg_strerror(rc),
+                       NULL);
             next_checkpoint = eg_mono_ms() + every;
         }
         pthread_mutex_lock(&s->mu);

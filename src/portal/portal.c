@@ -8,11 +8,11 @@
 static int site_info(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s}", "site_name",
-        eg_config_get(app->cfg, "site.name", "Cổng dịch vụ công tỉnh Vĩnh Long"), "province",
-        eg_config_get(app->cfg, "site.province", "Tỉnh Vĩnh Long"), "agency_code",
-        eg_config_get(app->cfg, "site.agency_code", "000.00.00.H61"));
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "site_name",
+                  eg_config_get(app->cfg, "site.name", "Cổng dịch vụ công tỉnh Vĩnh Long"),
+                  "province", eg_config_get(app->cfg, "site.province", "Tỉnh Vĩnh Long"),
+                  "agency_code", eg_config_get(app->cfg, "site.agency_code", "000.00.00.H61"));
     return eg_reply_json(r, 200, j);
 }
 
