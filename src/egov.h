@@ -35,8 +35,25 @@ struct eg_command {
     int (*run)(int argc, char **argv);
 };
 
+/* A built-in permission: role may do action on resource_type within scope. Modules declare
+ * theirs in their table; identity stores the union as data (role_permissions) at start-up. */
+enum eg_scope {
+    EG_SCOPE_OWN = 1,    /* objects whose owner is the principal (a citizen's own dossier) */
+    EG_SCOPE_AGENCY = 2, /* objects of the agency the role is assigned in (and its sub-units
+                            when the assignment says so) */
+    EG_SCOPE_ALL = 3     /* every object (platform admin, auditor) */
+};
+struct eg_permission {
+    const char *role;          /* "officer" */
+    const char *action;        /* "read", "create", "update", "delete", "process", "approve"... */
+    const char *resource_type; /* "dossier"; "*" = every type */
+    int scope;                 /* enum eg_scope */
+};
+
 struct eg_module {
     const char *name; /* also its migrations folder: db/migrations/<name>/ */
+    /* Built-in permissions, terminated by {NULL}. May be NULL. */
+    const struct eg_permission *permissions;
     /* Subcommands, terminated by {NULL}. May be NULL. */
     const struct eg_command *commands;
     /* Called once per process after migrations; allocate module state. May be NULL. */
