@@ -96,7 +96,7 @@ def main():
     w(" * Canonical decompositions, compositions and combining classes for U+00C0-U+024F,\n"
       " * U+0300-U+036F and U+1E00-U+1EFF, plus the search-folding map. Included by nfc.c only.\n"
       " */\n")
-    w("#ifndef EG_NFC_TABLE_H\n#define EG_NFC_TABLE_H\n\n")
+    w("#ifndef EG_NFC_TABLE_H\n#define EG_NFC_TABLE_H\n\n/* clang-format off */\n")
     w("/* Canonical combining class of U+0300 + i. */\n")
     w("static const uint8_t ccc_table[%d] = {\n" % (MARK_HI - MARK_LO + 1))
     cccs = [ud.combining(chr(cp)) for cp in range(MARK_LO, MARK_HI + 1)]
@@ -121,7 +121,7 @@ def main():
     w("static const struct fold_entry fold_table[%d] = {\n" % len(folds))
     for a, b in folds:
         w("    {0x%04X, 0x%04X},\n" % (a, b))
-    w("};\n\n#endif\n")
+    w("};\n/* clang-format on */\n\n#endif\n")
 
 
 if __name__ == "__main__":
