@@ -22,6 +22,9 @@
  *     computed (so cancelling a weekend Tết day also cancels its nghỉ bù); override holidays
  *     never produce nghỉ bù themselves (the notice lists its own).
  *
+ * Lunar holidays need the lunar table (solar years 1800-2199); outside it, and outside
+ * years 1-9999 altogether, only the solar rules (resp. weekends) apply.
+ *
  * Concurrency: the generated days of 1990-2100 are computed at eg_calendar_new() and
  * recomputed for the affected year by eg_calendar_override(), which callers run before
  * sharing the calendar; readers then only read. Other years are generated on the fly into a
@@ -167,6 +170,8 @@ static int32_t default_adjacent_day(int year)
 static void generate_year(const eg_calendar *c, int year, gen_year *g)
 {
     g->n = 0;
+    if (year < 1 || year > 9999)
+        return; /* weekends only; keeps the day arithmetic below far from int32 limits */
     add_statutory(c, g, eg_days_from_civil(year, 1, 1), N_NEW_YEAR);
     eg_lunar tet = {year, 1, 1, 0};
     int32_t day;
@@ -576,7 +581,9 @@ int eg_calendar_working_days_between(const eg_calendar *c, int32_t from, int32_t
 int eg_calendar_deadline(const eg_calendar *c, int64_t received_ms, int working_days,
                          int64_t *due_ms)
 {
-    if (!c || !due_ms || working_days < 0)
+    /* Years 0001-9999 only, so the day arithmetic stays far from the int32 limits. */
+    if (!c || !due_ms || working_days < 0 || received_ms < -62135596800000LL ||
+        received_ms > 253402300799999LL)
         return EG_EINVAL;
     int32_t day = eg_vn_day(received_ms);
     int64_t ms_of_day = received_ms + EG_VN_OFFSET_MS - (int64_t)day * 86400000LL;
@@ -602,7 +609,7 @@ static void fill_holiday(eg_holiday *h, int32_t day, int kind, const char *name,
  * returns how many were written. */
 int eg_calendar_holidays(const eg_calendar *c, int year, eg_holiday *out, int max)
 {
-    if (!c || !out || max <= 0)
+    if (!c || !out || max <= 0 || year < 1 || year > 9999)
         return 0;
     gen_year tmp;
     const gen_year *g = year_days(c, year, &tmp);

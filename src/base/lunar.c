@@ -180,7 +180,8 @@ int eg_lunar_from_solar(int y, int m, int d, eg_lunar *out)
 int eg_solar_from_lunar(const eg_lunar *l, int32_t *days)
 {
     if (!l || !days || l->month < 1 || l->month > 12 || l->day < 1 || l->day > 30 ||
-        (l->leap != 0 && l->leap != 1))
+        (l->leap != 0 && l->leap != 1) || l->year < LUNAR_FIRST_YEAR - 1 ||
+        l->year > LUNAR_LAST_YEAR)
         return EG_EINVAL;
     /* Months 11 and 12 open the period that ends in the next solar year. */
     int solar_year = l->month >= 11 ? l->year + 1 : l->year;

@@ -122,6 +122,7 @@ static void test_lunar_rejects(void **state)
     assert_int_equal(eg_solar_from_lunar(&(eg_lunar){2026, 1, 1, 2}, &day), EG_EINVAL);
     assert_int_equal(eg_solar_from_lunar(&(eg_lunar){3000, 1, 1, 0}, &day), EG_EINVAL);
     assert_int_equal(eg_solar_from_lunar(NULL, &day), EG_EINVAL);
+    assert_int_equal(eg_solar_from_lunar(&(eg_lunar){2147483647, 11, 1, 0}, &day), EG_EINVAL);
     assert_int_equal(eg_lunar_from_solar(2026, 2, 30, &l), EG_EINVAL);
     assert_int_equal(eg_lunar_from_solar(1700, 1, 1, &l), EG_EINVAL);
     assert_int_equal(eg_lunar_from_solar(2026, 1, 1, NULL), EG_EINVAL);
@@ -212,6 +213,8 @@ static void test_holidays_2026(void **state)
     assert_true(eg_calendar_is_working(c, D(2026, 2, 23)));
     assert_false(eg_calendar_is_working(c, D(2026, 4, 27)));
     assert_true(eg_calendar_is_working(c, D(2026, 4, 28)));
+    assert_int_equal(eg_calendar_holidays(c, 0, h, 40), 0);
+    assert_int_equal(eg_calendar_holidays(c, 2147483647, h, 40), 0);
     /* Truncation to max. */
     assert_int_equal(eg_calendar_holidays(c, 2026, h, 3), 3);
     expect_day(h[2].day, 2026, 2, 17);
@@ -355,6 +358,8 @@ static void test_deadlines(void **state)
     assert_int_equal(eg_calendar_deadline(c, vn(2026, 4, 23, 10, 0), -1, &due), EG_EINVAL);
     assert_int_equal(eg_calendar_deadline(c, vn(2026, 4, 23, 10, 0), 1, NULL), EG_EINVAL);
     assert_int_equal(eg_calendar_deadline(NULL, vn(2026, 4, 23, 10, 0), 1, &due), EG_EINVAL);
+    assert_int_equal(eg_calendar_deadline(c, INT64_MAX, 1, &due), EG_EINVAL);
+    assert_int_equal(eg_calendar_deadline(c, INT64_MIN, 1, &due), EG_EINVAL);
     eg_calendar_free(c);
 }
 
