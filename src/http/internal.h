@@ -107,6 +107,7 @@ struct eg_req {
     char *body;
     size_t body_len, body_cap, max_body;
     int too_big;
+    size_t discarded; /* body bytes dropped after the limit was crossed */
     json_t *json; /* eg_req_json result, released with the arena */
 
     /* The reply being built. */

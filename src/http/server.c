@@ -20,6 +20,11 @@
 #include <unistd.h>
 #include "http/internal.h"
 
+/* MHD 0.9.75 cannot queue a response while a body is arriving, so a chunked body that
+ * crosses its limit is read and dropped until it ends, then answered 413; past this many
+ * extra bytes the connection is closed instead. */
+#define DISCARD_MAX ((size_t)8 * 1024 * 1024)
+
 /* Creates a server from cfg (strings copied). Routes for /healthz, /readyz, /metrics,
  * /api/v1/version and /api/v1/openapi.json are registered here. Free with eg_http_free. */
 eg_http *eg_http_new(const eg_http_config *cfg)
@@ -168,10 +173,10 @@ static int begin(eg_req *r, const char *url)
 
 static void append_body(eg_req *r, const char *data, size_t n)
 {
-    if (r->too_big)
-        return;
-    if (n > r->max_body - r->body_len) {
+    if (!r->too_big && n > r->max_body - r->body_len)
         r->too_big = 1;
+    if (r->too_big) {
+        r->discarded += n;
         return;
     }
     if (r->body_len + n + 1 > r->body_cap) {
@@ -209,7 +214,8 @@ static void dispatch(eg_req *r)
             eg_reply_problem(r, EG_EMETHOD, NULL, NULL);
             return;
         }
-        if (h->web_root && (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
+        if (h->web_root && !eg_str_has_prefix(r->path, "/api/") &&
+            (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
             r->route_label = "static";
             r->metrics = &h->static_metrics;
             int rc = eg__serve_static(r);
@@ -273,6 +279,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             eg_reply_problem(r, EG_ETOOBIG, NULL, NULL);
             queue(r);
         }
+        if (r->too_big && r->discarded > r->max_body + DISCARD_MAX)
+            return MHD_NO; /* a client that keeps sending after the limit: hang up */
         return MHD_YES;
     }
     r->stage = 2;
@@ -373,11 +381,11 @@ int eg_http_start(eg_http *h, char *url, size_t urllen)
         flags |= MHD_USE_IPv6;
     unsigned threads = pool_size(h->threads);
     h->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)h->conn_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
     if (!h->daemon) {
         eg_log(EG_LOG_ERROR, "http", NULL, "cannot listen", "listen", h->listen, NULL);
         return EG_EIO;
