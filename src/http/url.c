@@ -104,9 +104,8 @@ int eg_url_decode_query(const char *in, size_t n, eg_buf *out)
     size_t base = out->len;
     eg_buf_reserve(out, n + 1);
     int rc = decode(in, n, out, 1, 0);
-    if (rc) {
+    if (rc)
         out->len = base;
-        out->data[base] = '\0';
-    }
+    out->data[out->len] = '\0'; /* also when nothing was appended */
     return rc;
 }

@@ -765,6 +765,11 @@ static void test_url_decode(void **state)
     eg_buf_reset(&b);
     assert_int_equal(eg_url_decode_query("x%00", 4, &b), EG_EINVAL);
     eg_buf_free(&b);
+    /* empty input still gives a terminated string (found by fuzz_url) */
+    eg_buf e = EG_BUF_INIT;
+    assert_int_equal(eg_url_decode_query("", 0, &e), 0);
+    assert_string_equal(eg_buf_cstr(&e), "");
+    eg_buf_free(&e);
 }
 
 static void test_handler_errors(void **state)
@@ -795,8 +800,9 @@ static void test_query_and_cookies(void **state)
     json_decref(j);
     resp_free(&r);
 
-    r = get("/api/v1/query?limit=abc");
+    r = get("/api/v1/query?limit=abc&q=");
     j = body_json(&r);
+    assert_string_equal(eg_json_str(j, "q"), "");
     assert_int_equal(eg_json_int(j, "limit", 0), 50);
     assert_int_equal(eg_json_bool(j, "csv", 1), 0);
     json_decref(j);
