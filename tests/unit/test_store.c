@@ -27,6 +27,7 @@ typedef struct {
     char dir[256];   /* SQLite: temp dir holding the database file */
     char schema[64]; /* PostgreSQL: per-test schema */
     char why[2048];  /* why PostgreSQL is unavailable */
+    char url[1024];  /* what eg_db_open was given */
 } fixture;
 
 static int require_pg(void)
@@ -66,9 +67,9 @@ static int setup_sqlite(void **state)
     snprintf(f->dir, sizeof(f->dir), "/tmp/egov-store-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    char url[400], err[256];
-    snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
-    if (eg_db_open(url, &f->db, err, sizeof(err)) != 0) {
+    char err[256];
+    snprintf(f->url, sizeof(f->url), "sqlite:%s/egov.db", f->dir);
+    if (eg_db_open(f->url, &f->db, err, sizeof(err)) != 0) {
         fprintf(stderr, "sqlite open: %s\n", err);
         return -1;
     }
@@ -109,11 +110,10 @@ static int setup_pg(void **state)
         f->schema[0] = '\0';
         return 0;
     }
-    char full[1024];
-    snprintf(full, sizeof(full), "%s%coptions=-csearch_path%%3D%s", url,
+    snprintf(f->url, sizeof(f->url), "%s%coptions=-csearch_path%%3D%s", url,
              strchr(url, '?') ? '&' : '?', f->schema);
-    if (eg_db_open(full, &f->db, err, sizeof(err)) != 0) {
-        snprintf(f->why, sizeof(f->why), "%s: %s", full, err);
+    if (eg_db_open(f->url, &f->db, err, sizeof(err)) != 0) {
+        snprintf(f->why, sizeof(f->why), "%s: %s", f->url, err);
         f->db = NULL;
     }
     return 0;
@@ -320,6 +320,60 @@ static void test_migrate_failure_rolls_back(void **state)
     assert_int_equal(eg__migrations_current_list(f->db, bad, mods), 0);
 }
 
+typedef struct {
+    const char *url;
+    int rc;
+    int applied;
+    char err[512];
+} migrator_arg;
+
+static const struct eg_migration race_list[] = {
+    {"tst_r", 1, "0001_one", "CREATE TABLE r_one (id @ID@, v TEXT);"},
+    {"tst_r", 2, "0002_two", "CREATE TABLE r_two (id @ID@, v TEXT);"},
+    {"tst_r", 3, "0003_seed", "INSERT INTO r_one (v) VALUES ('seeded once');"},
+    {NULL, 0, NULL, NULL}};
+
+/* A separate process in miniature: its own eg_db on the same database. */
+static void *migrator(void *p)
+{
+    migrator_arg *m = p;
+    eg_db *db = NULL;
+    m->rc = eg_db_open(m->url, &db, m->err, sizeof(m->err));
+    if (m->rc)
+        return NULL;
+    const char *const mods[] = {"tst_r", NULL};
+    m->rc = eg__migrate_list(db, race_list, mods, &m->applied, m->err, sizeof(m->err));
+    eg_db_close(db);
+    return NULL;
+}
+
+static void test_migrate_concurrently(void **state)
+{
+    fixture *f = *state;
+    NEED_DB(f);
+    enum { N = 4 };
+    pthread_t t[N];
+    migrator_arg args[N];
+    memset(args, 0, sizeof(args));
+    for (int i = 0; i < N; i++) {
+        args[i].url = f->url;
+        assert_int_equal(pthread_create(&t[i], NULL, migrator, &args[i]), 0);
+    }
+    for (int i = 0; i < N; i++) /* all joined before any assertion can leave this frame */
+        pthread_join(t[i], NULL);
+    int total = 0;
+    for (int i = 0; i < N; i++) {
+        if (args[i].rc)
+            fail_msg("migrator %d: %s: %s", i, eg_errname(args[i].rc), args[i].err);
+        total += args[i].applied;
+    }
+    assert_int_equal(total, 3); /* each migration applied exactly once */
+    eg_conn *c = eg_db_conn(f->db);
+    assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM r_one"), 1);
+    assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM schema_migrations WHERE module = 'tst_r'"),
+                     3);
+}
+
 /* ------------------------------------------------------------------ values */
 
 static void test_types_round_trip(void **state)
@@ -464,6 +518,27 @@ static void test_tx_rollback(void **state)
     assert_int_equal(eg_tx_commit(c), EG_EINVAL);
     assert_int_equal(eg_tx_rollback(c), EG_EINVAL);
     assert_int_equal(eg_tx_depth(c), 0);
+
+    /* after an error inside a transaction, rolling back is always possible and clean */
+    ddl(f, "CREATE TABLE txu (v TEXT NOT NULL UNIQUE)");
+    assert_int_equal(eg_tx_begin(c), 0);
+    assert_int_equal(eg_exec(c, NULL, "INSERT INTO txu (v) VALUES (?)", "t", "x"), 0);
+    assert_int_equal(eg_exec(c, NULL, "INSERT INTO txu (v) VALUES (?)", "t", "x"), EG_ECONFLICT);
+    assert_int_equal(eg_tx_rollback(c), 0);
+    assert_int_equal(eg_tx_depth(c), 0);
+    assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM txu"), 0);
+    if (f->kind == EG_DB_POSTGRES) {
+        /* PostgreSQL aborts the transaction on error: COMMIT must not pretend to succeed */
+        before = eg_db_tx_count(f->db);
+        assert_int_equal(eg_tx_begin(c), 0);
+        assert_int_equal(eg_exec(c, NULL, "INSERT INTO txu (v) VALUES (?)", "t", "y"), 0);
+        assert_int_equal(eg_exec(c, NULL, "INSERT INTO txu (v) VALUES (?)", "t", "y"),
+                         EG_ECONFLICT);
+        assert_int_equal(eg_tx_commit(c), EG_EDB);
+        assert_int_equal(eg_tx_depth(c), 0);
+        assert_int_equal(eg_db_tx_count(f->db), before);
+        assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM txu"), 0);
+    }
 }
 
 static void test_nested_savepoint(void **state)
@@ -554,7 +629,7 @@ static void test_concurrent_writers(void **state)
         assert_int_equal(pthread_create(&t[i], NULL, writer, &args[i]), 0);
     }
     for (int i = 0; i < WRITERS; i++)
-        assert_int_equal(pthread_join(t[i], NULL), 0);
+        pthread_join(t[i], NULL);
     for (int i = 0; i < WRITERS; i++) {
         if (args[i].failures)
             fail_msg("writer %d: %d failures, first %s: %s", i, args[i].failures,
@@ -822,6 +897,7 @@ static void test_blob_bad_and_missing(void **state)
     cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),                             \
         cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),                            \
         cmocka_unit_test_setup_teardown(test_migrate_failure_rolls_back, setup, teardown),         \
+        cmocka_unit_test_setup_teardown(test_migrate_concurrently, setup, teardown),               \
         cmocka_unit_test_setup_teardown(test_types_round_trip, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_returning_id, setup, teardown),                       \
         cmocka_unit_test_setup_teardown(test_unique_conflict, setup, teardown),                    \
