@@ -37,9 +37,9 @@ static int read_password(char *pw, size_t n, const char *cmd)
 
 static int user_add(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--username", "--name", "--kind",
-                                       "--agency", "--role", "--citizen-id", "--tax-code",
-                                       "--position", "--email", "--config", NULL};
+    static const char *const opts[] = {"--data-dir", "--username", "--name",       "--kind",
+                                       "--agency",   "--role",     "--citizen-id", "--tax-code",
+                                       "--position", "--email",    "--config",     NULL};
     static const char *const flags[] = {"--password-stdin", "--include-subunits", NULL};
     if (eg_arg_check(argc, argv, "user add", opts, flags))
         return 2;
@@ -98,8 +98,8 @@ static int user_list(int argc, char **argv)
                "NAME / ROLES");
         while ((rc = eg_step(st)) == EG_ROW)
             printf("%-26s %-20s %-8s %-15s %-8s %s (%lld roles)\n", eg_col_text(st, 0),
-                   eg_col_text(st, 1), eg_col_text(st, 2), eg_col_text(st, 3),
-                   eg_col_text(st, 4), eg_col_text(st, 5), (long long)eg_col_int64(st, 6));
+                   eg_col_text(st, 1), eg_col_text(st, 2), eg_col_text(st, 3), eg_col_text(st, 4),
+                   eg_col_text(st, 5), (long long)eg_col_int64(st, 6));
         eg_stmt_done(st);
         rc = rc < 0 ? rc : 0;
     }
@@ -209,9 +209,10 @@ static void join(char *out, size_t n, const char **v, int k)
  * (a slow password hash would only cap token throughput). */
 static int client_add(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--client-id", "--type", "--redirect-uri",
-                                       "--grant", "--scope", "--name", "--agency",
-                                       "--post-logout-uri", "--config", NULL};
+    static const char *const opts[] = {"--data-dir",     "--client-id", "--type",
+                                       "--redirect-uri", "--grant",     "--scope",
+                                       "--name",         "--agency",    "--post-logout-uri",
+                                       "--config",       NULL};
     if (eg_arg_check(argc, argv, "client add", opts, NULL))
         return 2;
     const char *id = eg_arg(argc, argv, "--client-id"), *type = eg_arg(argc, argv, "--type");
@@ -226,12 +227,17 @@ static int client_add(int argc, char **argv)
         return eg_cli_fail("client add: --type must be confidential or public");
     if (agency && !eg_valid_agency_code(agency))
         return eg_cli_fail("client add: --agency '%s' is not an agency code", agency);
+    /* eg_arg_list reuses one static store: join each list before the next call. */
     const char *uris[16], *grants[8], *scopes[16], *logout[8];
-    int nu = eg_arg_list(argc, argv, "--redirect-uri", uris, 16);
-    int ng = eg_arg_list(argc, argv, "--grant", grants, 8);
-    int ns = eg_arg_list(argc, argv, "--scope", scopes, 16);
-    int nl = eg_arg_list(argc, argv, "--post-logout-uri", logout, 8);
+    char ju[2048], jg[256], js[512], jl[1024];
     int conf = strcmp(type, "confidential") == 0;
+    int nu = eg_arg_list(argc, argv, "--redirect-uri", uris, 16);
+    for (int i = 0; i < nu; i++)
+        if (strncmp(uris[i], "https://", 8) != 0 && strncmp(uris[i], "http://", 7) != 0 &&
+            !strchr(uris[i], ':'))
+            return eg_cli_fail("client add: redirect URI '%s' is not absolute", uris[i]);
+    join(ju, sizeof(ju), uris, nu);
+    int ng = eg_arg_list(argc, argv, "--grant", grants, 8);
     for (int i = 0; i < ng; i++) {
         if (strcmp(grants[i], "authorization_code") != 0 &&
             strcmp(grants[i], "refresh_token") != 0 && strcmp(grants[i], "client_credentials") != 0)
@@ -239,23 +245,19 @@ static int client_add(int argc, char **argv)
         if (!conf && strcmp(grants[i], "client_credentials") == 0)
             return eg_cli_fail("client add: a public client cannot use client_credentials");
     }
-    for (int i = 0; i < nu; i++)
-        if (strncmp(uris[i], "https://", 8) != 0 && strncmp(uris[i], "http://", 7) != 0 &&
-            !strchr(uris[i], ':'))
-            return eg_cli_fail("client add: redirect URI '%s' is not absolute", uris[i]);
-    char ju[2048], jg[256], js[512], jl[1024];
-    join(ju, sizeof(ju), uris, nu);
-    join(jl, sizeof(jl), logout, nl);
     if (ng)
         join(jg, sizeof(jg), grants, ng);
-    else
+    int ns = eg_arg_list(argc, argv, "--scope", scopes, 16);
+    if (ns)
+        join(js, sizeof(js), scopes, ns);
+    int nl = eg_arg_list(argc, argv, "--post-logout-uri", logout, 8);
+    join(jl, sizeof(jl), logout, nl);
+    if (!ng)
         snprintf(jg, sizeof(jg), "%s",
                  nu ? "authorization_code refresh_token" : "client_credentials");
     if (!conf && eg__list_has(jg, "client_credentials"))
         return eg_cli_fail("client add: a public client needs --redirect-uri");
-    if (ns)
-        join(js, sizeof(js), scopes, ns);
-    else
+    if (!ns)
         snprintf(js, sizeof(js), "openid profile email offline_access api");
     char secret[64] = "", hash[65] = "";
     if (conf) {
@@ -377,8 +379,8 @@ static int cmd_client(int argc, char **argv)
 
 static int cmd_token(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--user", "--scope", "--ttl", "--config",
-                                       NULL};
+    static const char *const opts[] = {"--data-dir", "--user",   "--scope",
+                                       "--ttl",      "--config", NULL};
     if (eg_arg_check(argc, argv, "token", opts, NULL))
         return 2;
     const char *user = eg_arg(argc, argv, "--user");
@@ -459,8 +461,10 @@ static int cmd_demo_accounts(int argc, char **argv)
         const char *extra = d->citizen_id ? d->citizen_id : d->tax_code;
         printf("  %-15s %-9s %-24s %-14s %s%s%s%s\n", d->username, d->kind, d->roles,
                d->agency ? d->agency : "-", d->name,
-               d->citizen_id ? " (CCCD " : d->tax_code ? " (MST " : "", extra ? extra : "",
-               extra ? ")" : "");
+               d->citizen_id ? " (CCCD "
+               : d->tax_code ? " (MST "
+                             : "",
+               extra ? extra : "", extra ? ")" : "");
     }
     eg_arena_free(a);
     printf("  admin TOTP secret (RFC 6238, 6 digits, 30 s): %s\n", EG_DEMO_ADMIN_TOTP);
