@@ -169,6 +169,8 @@ int eg__issue_access(eg_app *app, eg_arena *a, const id_account *acc, const id_c
                      json_t **claims_out);
 char *eg__issue_id_token(eg_app *app, eg_arena *a, const id_account *acc, const char *client_id,
                          const char *nonce, int64_t auth_time, const char *access_token);
+/* RFC 7636 S256: BASE64URL(SHA256(verifier)) into out (44 bytes with NUL). */
+void eg__pkce_s256(const char *verifier, char out[64]);
 void eg__oidc_routes(eg_app *app, eg_http *h);
 void eg__login_routes(eg_app *app, eg_http *h);
 void eg__api_routes(eg_app *app, eg_http *h);

@@ -14,6 +14,13 @@
 
 /* ------------------------------------------------------------------ helpers */
 
+void eg__pkce_s256(const char *verifier, char out[64])
+{
+    unsigned char dig[32];
+    EVP_Digest(verifier, strlen(verifier), dig, NULL, EVP_sha256(), NULL);
+    eg_b64url_encode(dig, 32, out);
+}
+
 static int oauth_error(eg_req *r, int status, const char *err, const char *desc)
 {
     eg_reply_header(r, "Cache-Control", "no-store");
@@ -443,10 +450,8 @@ static int grant_code(eg_req *r, eg_conn *c, const id_client *cl)
     if (chal) {
         if (!verifier || strlen(verifier) < 43 || strlen(verifier) > 128)
             return oauth_error(r, 400, "invalid_grant", "code_verifier missing or malformed");
-        unsigned char dig[32];
         char b64[64];
-        EVP_Digest(verifier, strlen(verifier), dig, NULL, EVP_sha256(), NULL);
-        eg_b64url_encode(dig, 32, b64);
+        eg__pkce_s256(verifier, b64);
         if (strcmp(b64, chal) != 0)
             return oauth_error(r, 400, "invalid_grant", "code_verifier does not match");
     } else if (strcmp(cl->type, "public") == 0) {
