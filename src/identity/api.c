@@ -197,7 +197,6 @@ static int role_add(eg_req *r)
         rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "agency_code",
                                "Vai trò %s cần mã cơ quan hợp lệ", role);
     if (rc) {
-        json_decref(body);
         return rc;
     }
     if (!bound)
@@ -225,7 +224,6 @@ static int role_add(eg_req *r)
             rc = eg_tx_commit(c);
         }
     }
-    json_decref(body);
     if (rc)
         return rc;
     eg__account_get(c, eg_req_arena(r), "id", id, &acc);

@@ -207,7 +207,24 @@ static int finish(eg_req *r, const char *account_id, const char *old_hash, const
         return rc;
     /* A fresh CSRF token for the new session. */
     set_cookie(r, "egov_csrf", eg_random_token(eg_req_arena(r), 24), 0, 30LL * 86400);
-    return eg_reply_redirect(r, 303, safe_return(ret));
+    ret = safe_return(ret);
+    if (strncmp(ret, "/oauth2/authorize?", 18) != 0)
+        return eg_reply_redirect(r, 303, ret);
+    /* Back to an OAuth client: the CSP's form-action 'self' also governs the redirects that
+     * follow a form submission, so the hop to the (other-origin) client must start from a
+     * plain navigation, not from this POST's redirect chain. */
+    eg_buf b = EG_BUF_INIT;
+    eg_buf_puts(&b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                    "<meta http-equiv=\"refresh\" content=\"0;url=");
+    eg_buf_html(&b, ret);
+    eg_buf_puts(&b, "\"><title>Đang chuyển tiếp</title></head><body><main id=\"main\">"
+                    "<p>Đăng nhập thành công. <a id=\"continue\" href=\"");
+    eg_buf_html(&b, ret);
+    eg_buf_puts(&b, "\">Tiếp tục</a></p></main></body></html>\n");
+    eg_reply_header(r, "Cache-Control", "no-store");
+    rc = eg_reply_html(r, 200, b.data, b.len);
+    eg_buf_free(&b);
+    return rc;
 }
 
 static int too_many(eg_req *r, int wait, const char *ret)
@@ -416,12 +433,10 @@ static int totp_confirm(eg_req *r)
                       "AND expires_ms > ?",
                       "ttl", hash, p->subject, eg_now_ms()) ||
         strncmp(stage, "pending:", 8) != 0) {
-        json_decref(body);
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "enrolment_id",
                                  "Không có yêu cầu đăng ký TOTP đang chờ");
     }
     int64_t step = eg__totp_check(stage + 8, code, eg_now_ms() / 1000, 0);
-    json_decref(body);
     if (step < 0)
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "code", "Mã xác thực không đúng");
     rc = eg_tx_begin(c);
