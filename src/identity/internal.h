@@ -179,6 +179,11 @@ int eg__session_account(eg_req *r, eg_arena *a, id_account *acc);
 /* Value of a form field of an x-www-form-urlencoded body (arena copy) or NULL. */
 const char *eg__form(eg_req *r, const char *name);
 void eg__session_end(eg_req *r);
+/* Starts an active session for the account and sends the browser to ret (by a plain
+ * navigation page, so SameSite=Strict cookies flow even after a cross-site arrival). */
+int eg__session_start(eg_req *r, const char *account_id, const char *ret);
+void eg__federation_routes(eg_app *app, eg_http *h);
+id_keyring *eg__keyring_from_jwks(const json_t *jwks);
 int eg__audit(eg_req *r, eg_conn *c, const char *actor, const char *action, const char *otype,
               const char *oid, const char *agency, json_t *detail);
 

@@ -183,8 +183,19 @@ static int page(eg_req *r, int status, const char *step, const char *error, cons
                         "autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" required "
                         "maxlength=\"6\"></p>");
     }
-    eg_buf_puts(&b, "<p><button type=\"submit\" id=\"login-submit\">Đăng nhập</button></p></form>"
-                    "</main></body></html>\n");
+    eg_buf_puts(&b, "<p><button type=\"submit\" id=\"login-submit\">Đăng nhập</button></p></form>");
+    eg_app *app = eg_req_app(r);
+    if (strcmp(step, "password") == 0 &&
+        eg_config_get(app->cfg, "identity.upstream.issuer", NULL)) {
+        eg_buf_puts(&b,
+                    "<p><a id=\"login-upstream\" class=\"button\" href=\"/login/upstream?return=");
+        const char *sr = safe_return(ret);
+        eg_buf_urlencode(&b, sr, strlen(sr));
+        eg_buf_puts(&b, "\">Đăng nhập bằng ");
+        eg_buf_html(&b, eg_config_get(app->cfg, "identity.upstream.name", "VNeID"));
+        eg_buf_puts(&b, "</a></p>");
+    }
+    eg_buf_puts(&b, "</main></body></html>\n");
     eg_reply_header(r, "Cache-Control", "no-store");
     int rc = eg_reply_html(r, status, b.data, b.len);
     eg_buf_free(&b);
@@ -196,7 +207,21 @@ static int login_get(eg_req *r)
     return page(r, 200, "password", NULL, eg_req_query(r, "return"), NULL, NULL);
 }
 
+static int finish_ex(eg_req *r, const char *account_id, const char *old_hash, const char *ret,
+                     int navigate);
+
+int eg__session_start(eg_req *r, const char *account_id, const char *ret)
+{
+    return finish_ex(r, account_id, NULL, ret, 1);
+}
+
 static int finish(eg_req *r, const char *account_id, const char *old_hash, const char *ret)
+{
+    return finish_ex(r, account_id, old_hash, ret, 0);
+}
+
+static int finish_ex(eg_req *r, const char *account_id, const char *old_hash, const char *ret,
+                     int navigate)
 {
     eg_app *app = eg_req_app(r);
     eg_conn *c = eg_db_conn(app->db);
@@ -208,7 +233,7 @@ static int finish(eg_req *r, const char *account_id, const char *old_hash, const
     /* A fresh CSRF token for the new session. */
     set_cookie(r, "egov_csrf", eg_random_token(eg_req_arena(r), 24), 0, 30LL * 86400);
     ret = safe_return(ret);
-    if (strncmp(ret, "/oauth2/authorize?", 18) != 0)
+    if (!navigate && strncmp(ret, "/oauth2/authorize?", 18) != 0)
         return eg_reply_redirect(r, 303, ret);
     /* Back to an OAuth client: the CSP's form-action 'self' also governs the redirects that
      * follow a form submission, so the hop to the (other-origin) client must start from a

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include "audit/audit.h"
 #include "identity/internal.h"
 #include "identity/demo.h"
@@ -112,6 +113,7 @@ static int identity_init(eg_app *app)
     int rc = eg__keys_ensure(app->data_dir);
     if (rc)
         return rc;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     id_state *s = eg_calloc(1, sizeof(*s));
     s->app = app;
     pthread_rwlock_init(&s->lock, NULL);
@@ -355,6 +357,7 @@ static void identity_routes(eg_app *app, eg_http *h)
     eg__api_routes(app, h);
     eg__oidc_routes(app, h);
     eg__login_routes(app, h);
+    eg__federation_routes(app, h);
 }
 
 const struct eg_module eg_identity_module = {
