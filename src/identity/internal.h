@@ -184,6 +184,9 @@ void eg__session_end(eg_req *r);
 int eg__session_start(eg_req *r, const char *account_id, const char *ret);
 void eg__federation_routes(eg_app *app, eg_http *h);
 id_keyring *eg__keyring_from_jwks(const json_t *jwks);
+/* Audit with group commit (auditq.c): returns once the record is committed. */
+int eg__audit_grouped(eg_req *r, const char *actor, const char *action, const char *otype,
+                      const char *oid, const char *agency, json_t *detail);
 int eg__audit(eg_req *r, eg_conn *c, const char *actor, const char *action, const char *otype,
               const char *oid, const char *agency, json_t *detail);
 

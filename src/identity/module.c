@@ -134,7 +134,7 @@ static int identity_init(eg_app *app)
     eg__pw_init(
         (int)eg_config_int(app->cfg, "identity.max_concurrent_hashes", cores > 0 ? cores : 2),
         (unsigned long long)eg_config_int(app->cfg, "identity.argon2_opslimit", 2),
-        (size_t)eg_config_int(app->cfg, "identity.argon2_memlimit_kib", 65536) * 1024);
+        (size_t)eg_config_int(app->cfg, "identity.argon2_memlimit_kib", 19456) * 1024);
     eg__throttle_config((int)eg_config_int(app->cfg, "identity.throttle_max_failures", 10),
                         (int)eg_config_int(app->cfg, "identity.throttle_window", 900));
     eg_conn *c = eg_db_conn(app->db);

@@ -125,8 +125,9 @@ static int client_auth(eg_req *r, id_client *cl, int allow_public, const char **
         *why = "client authentication required";
         return EG_EAUTH;
     }
-    if (eg__client_get(eg_db_conn(app->db), eg_req_arena(r), id, cl)) {
-        *why = "unknown client";
+    int grc = eg__client_get(eg_db_conn(app->db), eg_req_arena(r), id, cl);
+    if (grc) {
+        *why = grc == EG_ENOTFOUND ? "unknown client" : "client lookup failed";
         return EG_EAUTH;
     }
     if (strcmp(cl->type, "confidential") == 0) {
@@ -564,10 +565,11 @@ static int grant_client(eg_req *r, eg_conn *c, const id_client *cl)
     int rc = eg__issue_access(app, eg_req_arena(r), NULL, cl, scope, eg__id->access_ttl, NULL, &at,
                               &claims);
     if (!rc)
-        rc = eg__audit(r, c, eg_arena_printf(eg_req_arena(r), "client:%s", cl->client_id),
-                       "identity.token.issue", "oauth_client", cl->client_id, cl->agency_code,
-                       json_pack("{s:s, s:O}", "grant", "client_credentials", "jti",
-                                 json_object_get(claims, "jti")));
+        rc = eg__audit_grouped(r, eg_arena_printf(eg_req_arena(r), "client:%s", cl->client_id),
+                               "identity.token.issue", "oauth_client", cl->client_id,
+                               cl->agency_code,
+                               json_pack("{s:s, s:O}", "grant", "client_credentials", "jti",
+                                         json_object_get(claims, "jti")));
     json_decref(claims);
     if (rc)
         return rc;
