@@ -93,6 +93,9 @@ RSS=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$SERVER/status")
 ccm=$(printf '%s\n' "${CC[@]}" | median)
 verm=$(printf '%s\n' "${VER[@]}" | median)
 loginm=$(printf '%s\n' "${LOGIN[@]}" | median)
+# stop the server first: audit verify reads the chain without a snapshot of in-flight writes
+kill -TERM "$SERVER"
+for _ in $(seq 1 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
 "$BIN" audit verify --data-dir "$TMP/data" >/dev/null || { echo "identity: audit chain broken" >&2; exit 1; }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')

@@ -6,6 +6,9 @@
 #include <string.h>
 #include "identity/internal.h"
 
+void eg__api_client_routes(eg_app *app, eg_http *h);
+static int directory_tree(eg_req *r);
+
 static json_t *grants_json(const eg_role_grant *g, int n)
 {
     json_t *arr = json_array();
@@ -307,6 +310,8 @@ void eg__api_routes(eg_app *app, eg_http *h)
     eg_http_route(h, "GET", "/api/v1/me", me, &o);
     o.summary = "Directory of staff (diacritic-insensitive ?q=)";
     eg_http_route(h, "GET", "/api/v1/directory", directory, &o);
+    o.summary = "Organisation tree: agencies (by code) with their staff";
+    eg_http_route(h, "GET", "/api/v1/directory/tree", directory_tree, &o);
     o.summary = "Accounts (?agency=)";
     eg_http_route(h, "GET", "/api/v1/users", user_list, &o);
     o.summary = "One account";
@@ -317,4 +322,276 @@ void eg__api_routes(eg_app *app, eg_http *h)
     eg_http_route(h, "DELETE", "/api/v1/users/{id}/roles/{role}", role_remove, &o);
     o.summary = "Roles and permissions";
     eg_http_route(h, "GET", "/api/v1/roles", roles_list, &o);
+    eg__api_client_routes(app, h);
+}
+
+/* ------------------------------------------------------------------ OAuth clients */
+
+static int words_of(eg_req *r, json_t *body, const char *field, eg_buf *out, int required)
+{
+    json_t *arr = json_object_get(body, field);
+    if (!arr || json_is_null(arr))
+        return required
+                   ? eg_req_fail_field(r, EG_EUNPROCESSABLE, field, "Trường %s là bắt buộc", field)
+                   : EG_OK;
+    if (!json_is_array(arr) || json_array_size(arr) > 16)
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, field, "Trường %s phải là mảng chuỗi",
+                                 field);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (!s || !*s || strlen(s) > 500 || strpbrk(s, " \t\r\n,"))
+            return eg_req_fail_field(r, EG_EUNPROCESSABLE, field, "Giá trị %zu của %s không hợp lệ",
+                                     i, field);
+        eg_buf_printf(out, "%s%s", out->len ? " " : "", s);
+    }
+    return EG_OK;
+}
+
+/* GET /api/v1/clients */
+static int clients_list(eg_req *r)
+{
+    int rc = eg_authorize(r, "read", &(eg_object){"oauth_client", NULL, NULL});
+    if (rc)
+        return rc;
+    eg_app *app = eg_req_app(r);
+    json_t *items = NULL;
+    rc = eg_query_json(eg_db_conn(app->db), &items,
+                       "SELECT client_id, type, name, redirect_uris, post_logout_uris, grants, "
+                       "scopes, agency_code, status, created_at FROM identity_clients ORDER BY "
+                       "client_id",
+                       "");
+    if (rc)
+        return rc;
+    return eg_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+/* POST /api/v1/clients {client_id, type, name?, redirect_uris[], post_logout_uris[], grants[],
+ * scopes[], agency_code?} -> 201 {..., client_secret (confidential, shown once)} */
+static int clients_create(eg_req *r)
+{
+    int rc = EG_OK;
+    json_t *body = eg_req_json(r, &rc);
+    if (!body)
+        return rc;
+    const char *id = eg_json_str(body, "client_id"), *type = eg_json_str(body, "type");
+    const char *agency = eg_json_str(body, "agency_code"), *name = eg_json_str(body, "name");
+    rc = eg_authorize(r, "create", &(eg_object){"oauth_client", agency, NULL});
+    if (rc)
+        return rc;
+    if (!id || !*id || strlen(id) > 100 ||
+        strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                   "qrstuvwxyz0123456789-_.") != strlen(id))
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, "client_id",
+                                 "Mã ứng dụng chỉ gồm A-Z a-z 0-9 - _ . (tối đa 100)");
+    if (!type || (strcmp(type, "confidential") != 0 && strcmp(type, "public") != 0))
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, "type",
+                                 "Loại phải là confidential hoặc public");
+    if (agency && !eg_valid_agency_code(agency))
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, "agency_code", "Mã cơ quan không hợp lệ");
+    eg_buf uris = EG_BUF_INIT, logout = EG_BUF_INIT, grants = EG_BUF_INIT, scopes = EG_BUF_INIT;
+    rc = words_of(r, body, "redirect_uris", &uris, 0);
+    if (!rc)
+        rc = words_of(r, body, "post_logout_uris", &logout, 0);
+    if (!rc)
+        rc = words_of(r, body, "grants", &grants, 0);
+    if (!rc)
+        rc = words_of(r, body, "scopes", &scopes, 0);
+    int conf = strcmp(type, "confidential") == 0;
+    if (!rc && !grants.len)
+        eg_buf_puts(&grants, uris.len ? "authorization_code refresh_token" : "client_credentials");
+    if (!rc && !scopes.len)
+        eg_buf_puts(&scopes, "openid profile email offline_access api");
+    static const char *const known[] = {"authorization_code", "refresh_token",
+                                        "client_credentials"};
+    char gb[256];
+    snprintf(gb, sizeof(gb), "%s", eg_buf_cstr(&grants));
+    for (char *save = NULL, *t = strtok_r(gb, " ", &save); !rc && t;
+         t = strtok_r(NULL, " ", &save)) {
+        int ok = 0;
+        for (int i = 0; i < 3; i++)
+            ok |= strcmp(t, known[i]) == 0;
+        if (!ok || (!conf && strcmp(t, "client_credentials") == 0))
+            rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "grants", "Loại cấp quyền %s không hợp lệ",
+                                   t);
+    }
+    if (!rc && eg__list_has(eg_buf_cstr(&grants), "authorization_code") && !uris.len)
+        rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "redirect_uris",
+                               "Cần ít nhất một địa chỉ chuyển hướng");
+    char secret[64] = "", hash[65] = "";
+    if (!rc && conf) {
+        unsigned char rnd[32];
+        eg_random(rnd, sizeof(rnd));
+        eg_b64url_encode(rnd, sizeof(rnd), secret);
+        eg_sha256_hex(secret, strlen(secret), hash);
+    }
+    eg_app *app = eg_req_app(r);
+    eg_conn *c = eg_db_conn(app->db);
+    char ts[25];
+    eg_time_iso_ms(eg_now_ms(), ts);
+    if (!rc)
+        rc = eg_tx_begin(c);
+    if (!rc) {
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO identity_clients (client_id, type, secret_hash, name, "
+                     "redirect_uris, post_logout_uris, grants, scopes, agency_code, created_at) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     "tttttttttt", id, type, conf ? hash : NULL, name ? name : id,
+                     eg_buf_cstr(&uris), eg_buf_cstr(&logout), eg_buf_cstr(&grants),
+                     eg_buf_cstr(&scopes), agency, ts);
+        if (!rc)
+            rc = eg__audit(r, c, NULL, "identity.client.create", "oauth_client", id, agency,
+                           json_pack("{s:s, s:s, s:s}", "type", type, "grants",
+                                     eg_buf_cstr(&grants), "redirect_uris", eg_buf_cstr(&uris)));
+        if (rc) {
+            eg_tx_rollback(c);
+            if (rc == EG_ECONFLICT)
+                rc = eg_req_fail_field(r, rc, "client_id", "Mã ứng dụng %s đã tồn tại", id);
+        } else {
+            rc = eg_tx_commit(c);
+        }
+    }
+    json_t *out = NULL;
+    if (!rc) {
+        out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "client_id", id, "type", type, "grants",
+                        eg_buf_cstr(&grants), "scopes", eg_buf_cstr(&scopes), "redirect_uris",
+                        eg_buf_cstr(&uris));
+        if (conf)
+            json_object_set_new(out, "client_secret", json_string(secret));
+    }
+    eg_buf_free(&uris);
+    eg_buf_free(&logout);
+    eg_buf_free(&grants);
+    eg_buf_free(&scopes);
+    if (rc)
+        return rc;
+    eg_reply_header(r, "Cache-Control", "no-store");
+    return eg_reply_json(r, 201, out);
+}
+
+/* DELETE /api/v1/clients/{id} */
+static int clients_delete(eg_req *r)
+{
+    eg_app *app = eg_req_app(r);
+    eg_conn *c = eg_db_conn(app->db);
+    const char *id = eg_req_param(r, "id");
+    id_client cl;
+    int rc = eg_require_principal(r, NULL);
+    if (rc)
+        return rc;
+    if (eg__client_get(c, eg_req_arena(r), id, &cl))
+        return eg_req_fail(r, EG_ENOTFOUND, "Không có ứng dụng %s", id);
+    rc = eg_authorize(r, "delete", &(eg_object){"oauth_client", cl.agency_code, NULL});
+    if (rc)
+        return rc;
+    rc = eg_tx_begin(c);
+    if (!rc)
+        rc = eg_exec(c, NULL, "DELETE FROM identity_clients WHERE client_id = ?", "t", id);
+    if (!rc)
+        rc = eg_exec(c, NULL, "UPDATE identity_refresh SET revoked = 1 WHERE client_id = ?", "t",
+                     id);
+    if (!rc)
+        rc = eg__audit(r, c, NULL, "identity.client.remove", "oauth_client", id, cl.agency_code,
+                       NULL);
+    if (rc) {
+        eg_tx_rollback(c);
+        return rc;
+    }
+    rc = eg_tx_commit(c);
+    return rc ? rc : eg_reply_json(r, 200, json_pack("{s:s, s:b}", "client_id", id, "removed", 1));
+}
+
+void eg__api_client_routes(eg_app *app, eg_http *h)
+{
+    eg_route_opts o = {.tag = "identity"};
+    o.summary = "OAuth/OIDC clients";
+    eg_http_route(h, "GET", "/api/v1/clients", clients_list, &o);
+    o.summary = "Register an OAuth/OIDC client (secret shown once)";
+    eg_http_route(h, "POST", "/api/v1/clients", clients_create, &o);
+    o.summary = "Remove an OAuth/OIDC client";
+    eg_http_route(h, "DELETE", "/api/v1/clients/{id}", clients_delete, &o);
+}
+
+/* ------------------------------------------------------------------ organisation tree */
+
+/* Parent by the code's structure (lowest level first: CCC.BB.AA.LNN): clear the leftmost
+ * non-zero level; the province (000.00.00.LNN) has none. The catalog module owns names and
+ * reorganisations (GET /api/v1/agencies); this tree only needs the codes. */
+static int parent_code(const char *code, char out[14])
+{
+    if (!eg_valid_agency_code(code))
+        return 0;
+    memcpy(out, code, 14);
+    if (memcmp(out, "000", 3) != 0) {
+        memcpy(out, "000", 3);
+        return 1;
+    }
+    if (memcmp(out + 4, "00", 2) != 0) {
+        memcpy(out + 4, "00", 2);
+        return 1;
+    }
+    if (memcmp(out + 7, "00", 2) != 0) {
+        memcpy(out + 7, "00", 2);
+        return 1;
+    }
+    return 0;
+}
+
+static json_t *node_of(json_t *nodes, const char *code)
+{
+    json_t *n = json_object_get(nodes, code);
+    if (!n) {
+        n = json_pack("{s:s, s:n, s:[], s:[]}", "agency_code", code, "parent_code", "staff",
+                      "children");
+        json_object_set_new(nodes, code, n);
+        char parent[14];
+        if (parent_code(code, parent)) {
+            json_object_set_new(n, "parent_code", json_string(parent));
+            json_t *p = node_of(nodes, parent);
+            json_array_append(json_object_get(p, "children"), n);
+        }
+    }
+    return n;
+}
+
+/* GET /api/v1/directory/tree : agencies with their staff, nested by agency code. */
+static int directory_tree(eg_req *r)
+{
+    int rc = eg_require_principal(r, NULL);
+    if (rc)
+        return rc;
+    eg_app *app = eg_req_app(r);
+    eg_stmt *st;
+    rc = eg_query(eg_db_conn(app->db), &st,
+                  "SELECT agency_code, username, name, position FROM identity_accounts WHERE "
+                  "kind = 'staff' AND status = 'active' AND agency_code IS NOT NULL ORDER BY "
+                  "agency_code, username",
+                  "");
+    if (rc)
+        return rc;
+    json_t *nodes = json_object();
+    while ((rc = eg_step(st)) == EG_ROW) {
+        json_t *n = node_of(nodes, eg_col_text(st, 0));
+        json_array_append_new(json_object_get(n, "staff"),
+                              json_pack("{s:s, s:s, s:o}", "username", eg_col_text(st, 1), "name",
+                                        eg_col_text(st, 2), "position",
+                                        eg_json_strn(eg_col_text(st, 3))));
+    }
+    eg_stmt_done(st);
+    json_t *roots = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(nodes, k, v)
+    {
+        if (json_is_null(json_object_get(v, "parent_code")))
+            json_array_append(roots, v);
+    }
+    json_decref(nodes);
+    if (rc < 0) {
+        json_decref(roots);
+        return rc;
+    }
+    return eg_reply_json(r, 200, json_pack("{s:o}", "items", roots));
 }

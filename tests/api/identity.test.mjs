@@ -506,3 +506,46 @@ test('throttling: 10 wrong passwords then 429 with Retry-After (login and token 
         await s2.stop();
     }
 });
+
+test('OAuth client administration API, organisation tree, admin pages are served', async () => {
+    const tok = (u) => egovCli(['token', '--data-dir', srv.dataDir, '--user', u]).stdout.trim();
+    const admin = tok('admin');
+    const officer = tok('tp.chuyenvien');
+    let r = await request(`${srv.url}/api/v1/clients`, { token: admin, body: { client_id: 'app-x', type: 'confidential', redirect_uris: ['https://x.example/cb'] } });
+    assert.equal(r.status, 201, r.text);
+    assert.ok(r.json.client_secret);
+    const sec = r.json.client_secret;
+    r = await form(`${srv.url}/oauth2/introspect`, { token: 'x', client_id: 'app-x', client_secret: sec });
+    assert.equal(r.status, 200);
+    r = await request(`${srv.url}/api/v1/clients`, { token: admin, body: { client_id: 'app-x', type: 'confidential', redirect_uris: ['https://x.example/cb'] } });
+    assert.equal(r.status, 409);
+    r = await request(`${srv.url}/api/v1/clients`, { token: admin, body: { client_id: 'bad id', type: 'public' } });
+    assert.equal(r.status, 422);
+    r = await request(`${srv.url}/api/v1/clients`, { token: admin, body: { client_id: 'pub-cc', type: 'public', grants: ['client_credentials'] } });
+    assert.equal(r.status, 422);
+    r = await request(`${srv.url}/api/v1/clients`, { token: officer, body: { client_id: 'app-y', type: 'public', redirect_uris: ['http://127.0.0.1/cb'] } });
+    assert.equal(r.status, 403);
+    assert.equal((await request(`${srv.url}/api/v1/clients`, { token: officer })).status, 403);
+    r = await request(`${srv.url}/api/v1/clients`, { token: admin });
+    assert.ok(r.json.items.some((c) => c.client_id === 'app-x'));
+    assert.ok(r.json.items.every((c) => !('secret_hash' in c)));
+    assert.equal((await request(`${srv.url}/api/v1/clients/app-x`, { token: officer, method: 'DELETE' })).status, 403);
+    assert.equal((await request(`${srv.url}/api/v1/clients/app-x`, { token: admin, method: 'DELETE' })).status, 200);
+    r = await form(`${srv.url}/oauth2/introspect`, { token: 'x', client_id: 'app-x', client_secret: sec });
+    assert.equal(r.status, 401);
+
+    const tree = await request(`${srv.url}/api/v1/directory/tree`, { token: officer });
+    assert.equal(tree.status, 200);
+    const root = tree.json.items.find((n) => n.agency_code === '000.00.00.H61');
+    assert.ok(root);
+    const sotp = root.children.find((n) => n.agency_code === '000.00.04.H61');
+    assert.ok(sotp.staff.some((s) => s.username === 'tp.giamdoc'));
+    assert.equal(sotp.parent_code, '000.00.00.H61');
+
+    for (const p of ['/admin/users.html', '/admin/clients.html', '/portal/account.html', '/admin/js/identity-users.js', '/portal/login.css']) {
+        const s = await request(`${srv.url}${p}`);
+        assert.equal(s.status, 200, p);
+    }
+    const html = await request(`${srv.url}/admin/users.html`);
+    assert.doesNotMatch(html.text, /<script>|style=/);
+});
