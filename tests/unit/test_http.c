@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 #include "http/http.h"
@@ -103,8 +104,7 @@ static resp_t req_full(const char *url_base, const char *method, const char *pat
     return r;
 }
 
-static resp_t req(const char *method, const char *path, const char *const *hdrs,
-                  const char *body)
+static resp_t req(const char *method, const char *path, const char *const *hdrs, const char *body)
 {
     return req_full(base, method, path, hdrs, body, body ? strlen(body) : 0, 0);
 }
@@ -177,8 +177,8 @@ static json_t *assert_problem(resp_t *r, long status, const char *slug)
 
 static int h_item(eg_req *r)
 {
-    return eg_reply_json(r, 200, json_pack("{s:s, s:s}", "id", eg_req_param(r, "id"), "route",
-                                           eg_req_route(r)));
+    return eg_reply_json(
+        r, 200, json_pack("{s:s, s:s}", "id", eg_req_param(r, "id"), "route", eg_req_route(r)));
 }
 
 static int h_special(eg_req *r)
@@ -214,9 +214,9 @@ static int h_upload(eg_req *r)
         return eg_req_fail(r, rc, "multipart không hợp lệ");
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:o, s:s%}", "name", parts[i].name,
-                                             "filename", eg_json_strn(parts[i].filename),
-                                             "data", parts[i].data, parts[i].len));
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:s%}", "name", parts[i].name, "filename",
+                                             eg_json_strn(parts[i].filename), "data", parts[i].data,
+                                             parts[i].len));
     return eg_reply_json(r, 200, json_pack("{s:o}", "parts", arr));
 }
 
@@ -239,10 +239,10 @@ static int h_noreply(eg_req *r)
 
 static int h_query(eg_req *r)
 {
-    return eg_reply_json(r, 200, json_pack("{s:o, s:i, s:b, s:o}", "q",
-                                           eg_json_strn(eg_req_query(r, "q")), "limit",
-                                           eg_req_limit(r), "csv", eg_req_accepts(r, "text/csv"),
-                                           "cookie", eg_json_strn(eg_req_cookie(r, "sid"))));
+    return eg_reply_json(r, 200,
+                         json_pack("{s:o, s:i, s:b, s:o}", "q", eg_json_strn(eg_req_query(r, "q")),
+                                   "limit", eg_req_limit(r), "csv", eg_req_accepts(r, "text/csv"),
+                                   "cookie", eg_json_strn(eg_req_cookie(r, "sid"))));
 }
 
 static int h_guarded(eg_req *r)
@@ -277,7 +277,7 @@ static void write_file(const char *rel, const char *text)
     assert_int_equal(eg_write_file_atomic(path, text, strlen(text), 0644), 0);
 }
 
-static eg_http *make_server(const char *web_root)
+static eg_http *make_server(const char *web_root, int access_log)
 {
     eg_http_config cfg = {0};
     cfg.listen = "127.0.0.1:0";
@@ -285,7 +285,7 @@ static eg_http *make_server(const char *web_root)
     cfg.max_body = 64 * 1024;
     cfg.max_json_depth = 8;
     cfg.web_root = web_root;
-    cfg.access_log = 0;
+    cfg.access_log = access_log;
     eg_http *h = eg_http_new(&cfg);
     eg_route_opts items = {.summary = "Xem mục", .tag = "test"};
     eg_http_route(h, "GET", "/api/v1/items/{id}", h_item, &items);
@@ -331,7 +331,7 @@ static int setup(void **state)
     snprintf(p, sizeof(p), "%s/web/portal/escape.txt", tmpdir);
     assert_int_equal(symlink(target, p), 0);
     snprintf(p, sizeof(p), "%s/web", tmpdir);
-    srv = make_server(p);
+    srv = make_server(p, 0);
     assert_int_equal(eg_http_start(srv, base, sizeof(base)), 0);
     assert_true(strncmp(base, "http://127.0.0.1:", 17) == 0);
     assert_true(atoi(base + 17) > 0);
@@ -558,6 +558,12 @@ static void test_static_files(void **state)
     assert_non_null(strstr(r.body.data, "Một cửa"));
     resp_free(&r);
 
+    r = req("HEAD", "/portal/style.css", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_string_equal(header(&r, "Content-Type"), "text/css; charset=utf-8");
+    resp_free(&r);
+
     r = get("/portal/missing.js");
     json_decref(assert_problem(&r, 404, "not-found"));
     resp_free(&r);
@@ -566,9 +572,15 @@ static void test_static_files(void **state)
 static void test_traversal_refused(void **state)
 {
     static const char *const paths[] = {
-        "/../etc/passwd",          "/%2e%2e/%2e%2e/etc/passwd", "/portal/..%2F..%2Fsecret.txt",
-        "/api%2Fv1/items/1",       "/portal/%00.html",          "/portal/../../secret.txt",
-        "/portal/escape.txt",      "/%2E%2E/secret.txt",        "/portal/%zz",
+        "/../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/portal/..%2F..%2Fsecret.txt",
+        "/api%2Fv1/items/1",
+        "/portal/%00.html",
+        "/portal/../../secret.txt",
+        "/portal/escape.txt",
+        "/%2E%2E/secret.txt",
+        "/portal/%zz",
         "/..",
     };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -662,8 +674,7 @@ static void test_openapi(void **state)
     assert_non_null(op);
     assert_non_null(json_object_get(item, "delete"));
     assert_string_equal(eg_json_str(op, "summary"), "Xem mục");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(op, "tags"), 0)),
-                        "test");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(op, "tags"), 0)), "test");
     json_t *p0 = json_array_get(json_object_get(op, "parameters"), 0);
     assert_string_equal(eg_json_str(p0, "name"), "id");
     assert_string_equal(eg_json_str(p0, "in"), "path");
@@ -730,8 +741,7 @@ static void test_multipart_parser(void **state)
     const char *noname = "--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--";
     assert_int_equal(eg_multipart_parse(a, ct, noname, strlen(noname), &parts, &n), EG_EINVAL);
     assert_int_equal(eg_multipart_parse(a, "text/plain", "x", 1, &parts, &n), EG_EMEDIA);
-    assert_int_equal(eg_multipart_parse(a, "multipart/form-data", "x", 1, &parts, &n),
-                     EG_EINVAL);
+    assert_int_equal(eg_multipart_parse(a, "multipart/form-data", "x", 1, &parts, &n), EG_EINVAL);
     eg_arena_free(a);
 }
 
@@ -740,12 +750,12 @@ static void test_url_decode(void **state)
     static const struct {
         const char *in, *out; /* out NULL = refused */
     } cases[] = {
-        {"/a/b", "/a/b"},          {"/a%20b", "/a b"},       {"/a/./b/../c", "/a/c"},
-        {"/a/..", "/"},            {"/", "/"},               {"/..", NULL},
-        {"/a/../..", NULL},        {"/%2e%2e/x", NULL},      {"/a%2Fb", NULL},
-        {"/a%2fb", NULL},          {"/a%00", NULL},          {"/a%5cb", NULL},
-        {"/a%", NULL},             {"/a%4", NULL},           {"/a%g0", NULL},
-        {"a/b", NULL},             {"", NULL},               {"/Hà%20Nội", "/Hà Nội"},
+        {"/a/b", "/a/b"},   {"/a%20b", "/a b"},  {"/a/./b/../c", "/a/c"},
+        {"/a/..", "/"},     {"/", "/"},          {"/..", NULL},
+        {"/a/../..", NULL}, {"/%2e%2e/x", NULL}, {"/a%2Fb", NULL},
+        {"/a%2fb", NULL},   {"/a%00", NULL},     {"/a%5cb", NULL},
+        {"/a%", NULL},      {"/a%4", NULL},      {"/a%g0", NULL},
+        {"a/b", NULL},      {"", NULL},          {"/Hà%20Nội", "/Hà Nội"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         eg_buf b = EG_BUF_INIT;
@@ -834,7 +844,14 @@ static void *slow_thread(void *arg)
 
 static void test_graceful_stop(void **state)
 {
-    eg_http *h = make_server(NULL);
+    /* this server also writes the access log, captured in a file */
+    char logpath[300];
+    snprintf(logpath, sizeof(logpath), "%s/access.log", tmpdir);
+    int logfd = open(logpath, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(logfd >= 0);
+    eg_log_set_fd(logfd);
+    eg_log_set_level(EG_LOG_INFO);
+    eg_http *h = make_server(NULL, 1);
     struct slow_call sc;
     assert_int_equal(eg_http_start(h, sc.base, sizeof(sc.base)), 0);
     pthread_t t;
@@ -852,6 +869,24 @@ static void test_graceful_stop(void **state)
     assert_int_not_equal(r.cc, CURLE_OK);
     resp_free(&r);
     eg_http_free(h);
+
+    eg_log_set_fd(2);
+    eg_log_set_level(EG_LOG_WARN);
+    close(logfd);
+    eg_buf log = EG_BUF_INIT;
+    assert_int_equal(eg_read_file(logpath, 1 << 20, &log), 0);
+    const char *all = eg_buf_cstr(&log);
+    const char *hit = strstr(all, "\"route\":\"/api/v1/slow\"");
+    assert_non_null(hit);
+    const char *line = hit;
+    while (line > all && line[-1] != '\n')
+        line--;
+    assert_true(strncmp(line, "{\"ts\":", 6) == 0);
+    assert_non_null(strstr(line, "\"method\":\"GET\""));
+    assert_non_null(strstr(line, "\"status\":\"200\""));
+    assert_non_null(strstr(line, "\"duration_ms\":"));
+    assert_non_null(strstr(line, "\"client_ip\":\"127.0.0.1\""));
+    eg_buf_free(&log);
 }
 
 int main(void)
