@@ -17,6 +17,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 #include "http/http.h"
@@ -889,6 +893,83 @@ static void test_graceful_stop(void **state)
     eg_buf_free(&log);
 }
 
+/* Sends raw bytes to the test server and returns what came back (first 4 KiB). */
+static void raw_exchange(const char *bytes, char *out, size_t outlen)
+{
+    int port = atoi(base + 17);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t w = write(fd, bytes, strlen(bytes));
+    assert_true(w == (ssize_t)strlen(bytes));
+    shutdown(fd, SHUT_WR);
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, out + got, outlen - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got == outlen - 1)
+            break;
+    }
+    out[got] = '\0';
+    close(fd);
+}
+
+static void test_malformed_requests(void **state)
+{
+    static const char *const bad[] = {
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+        "abc\r\n\r\n{}",
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: -5\r\n\r\n",
+        "GET /a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /portal/..\\..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GARBAGE\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Bad header\r\n\r\n",
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: "
+        "chunked\r\n\r\nzz\r\n",
+        "GET /api/v1/items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Request-Id: a b\r\n\r\n",
+    };
+    char out[4096];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        raw_exchange(bad[i], out, sizeof(out));
+        assert_null(strstr(out, "TOP-SECRET"));
+        if (strncmp(out, "HTTP/1.1 2", 10) == 0 && i != 7 && i != 5)
+            fail_msg("request %zu accepted: %.80s", i, out);
+    }
+    raw_exchange(
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999\r\n"
+        "Content-Type: application/json\r\n\r\n{}",
+        out, sizeof(out));
+    assert_true(strncmp(out, "HTTP/1.1 413", 12) == 0);
+    assert_non_null(strstr(out, "payload-too-large"));
+    resp_t r = get("/healthz");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+static void test_ipv6_listen(void **state)
+{
+    eg_http_config cfg = {.listen = "[::1]:0", .threads = 1};
+    eg_http *h = eg_http_new(&cfg);
+    char url[128];
+    if (eg_http_start(h, url, sizeof(url)) != 0) {
+        eg_http_free(h); /* no IPv6 on this host */
+        skip();
+    }
+    assert_true(strncmp(url, "http://[::1]:", 13) == 0);
+    resp_t r = req_full(url, "GET", "/healthz", NULL, NULL, 0, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    eg_http_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -911,6 +992,8 @@ int main(void)
         cmocka_unit_test(test_handler_errors),
         cmocka_unit_test(test_query_and_cookies),
         cmocka_unit_test(test_csrf),
+        cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_ipv6_listen),
         cmocka_unit_test(test_graceful_stop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
