@@ -954,6 +954,44 @@ static void test_malformed_requests(void **state)
     resp_free(&r);
 }
 
+static void *hammer(void *arg)
+{
+    int *fails = arg;
+    for (int i = 0; i < 100; i++) {
+        resp_t r = get("/api/v1/items/load");
+        if (r.status != 200)
+            (*fails)++;
+        resp_free(&r);
+    }
+    return NULL;
+}
+
+/* Concurrent clients: every request answered, and the lock-free counters lose none. */
+static void test_concurrency(void **state)
+{
+    const char *want =
+        "egov_http_requests_total{route=\"/api/v1/items/{id}\",method=\"GET\",status=\"200\"} ";
+    resp_t r = get("/metrics");
+    const char *line = strstr(r.body.data, want);
+    long before = line ? atol(line + strlen(want)) : 0;
+    resp_free(&r);
+    pthread_t t[4];
+    int fails[4] = {0};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, hammer, &fails[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(fails[i], 0);
+    }
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    r = get("/metrics");
+    line = strstr(r.body.data, want);
+    assert_non_null(line);
+    assert_int_equal(atol(line + strlen(want)) - before, 400);
+    resp_free(&r);
+}
+
 static void test_ipv6_listen(void **state)
 {
     eg_http_config cfg = {.listen = "[::1]:0", .threads = 1};
@@ -993,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_query_and_cookies),
         cmocka_unit_test(test_csrf),
         cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_ipv6_listen),
         cmocka_unit_test(test_graceful_stop),
     };
