@@ -113,8 +113,8 @@ int eg__account_get(eg_conn *c, eg_arena *a, const char *by, const char *value, 
 int eg__role_exists(eg_conn *c, const char *role, int *agency_bound)
 {
     int64_t b = 0;
-    int rc = eg_query_int64(c, &b, "SELECT agency_bound FROM identity_roles WHERE name = ?", "t",
-                            role);
+    int rc =
+        eg_query_int64(c, &b, "SELECT agency_bound FROM identity_roles WHERE name = ?", "t", role);
     if (agency_bound)
         *agency_bound = (int)b;
     return rc;
@@ -220,8 +220,8 @@ int eg__account_create(eg_app *app, const id_new_account *na, const char *actor,
                      "INSERT INTO identity_accounts (id, username, name, name_fold, kind, "
                      "agency_code, position, citizen_id, tax_code, email, password_hash, "
                      "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     "ttttttttttttt", id, na->username, eg_buf_cstr(&nfc), eg_buf_cstr(&fold),
-                     kind, na->agency_code, na->position, citizen ? na->citizen_id : NULL,
+                     "ttttttttttttt", id, na->username, eg_buf_cstr(&nfc), eg_buf_cstr(&fold), kind,
+                     na->agency_code, na->position, citizen ? na->citizen_id : NULL,
                      business ? na->tax_code : NULL, na->email && *na->email ? na->email : NULL,
                      hash[0] ? hash : NULL, ts, ts);
     if (rc == EG_ECONFLICT)

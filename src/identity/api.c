@@ -82,11 +82,11 @@ static int directory(eg_req *r)
             n++;
             break;
         }
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "id", eg_col_text(st, 0),
-                             "username", eg_col_text(st, 1), "name", eg_col_text(st, 2),
-                             "agency_code", eg_json_strn(eg_col_text(st, 3)), "position",
-                             eg_json_strn(eg_col_text(st, 4)), "type", "staff"));
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "id", eg_col_text(st, 0),
+                                        "username", eg_col_text(st, 1), "name", eg_col_text(st, 2),
+                                        "agency_code", eg_json_strn(eg_col_text(st, 3)), "position",
+                                        eg_json_strn(eg_col_text(st, 4)), "type", "staff"));
         last = eg_arena_strdup(eg_req_arena(r), eg_col_text(st, 1));
         n++;
     }
@@ -102,13 +102,12 @@ static int directory(eg_req *r)
 
 static json_t *account_json(const id_account *a)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:o}", "id", a->id,
-                     "username", a->username, "name", a->name, "kind", a->kind, "agency_code",
-                     eg_json_strn(a->agency_code), "position", eg_json_strn(a->position),
-                     "citizen_id", eg_json_strn(a->citizen_id), "tax_code",
-                     eg_json_strn(a->tax_code), "email", eg_json_strn(a->email), "status",
-                     a->status, "totp_enrolled", a->totp_secret != NULL, "roles",
-                     grants_json(a->roles, a->nroles));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:o}", "id", a->id, "username",
+        a->username, "name", a->name, "kind", a->kind, "agency_code", eg_json_strn(a->agency_code),
+        "position", eg_json_strn(a->position), "citizen_id", eg_json_strn(a->citizen_id),
+        "tax_code", eg_json_strn(a->tax_code), "email", eg_json_strn(a->email), "status", a->status,
+        "totp_enrolled", a->totp_secret != NULL, "roles", grants_json(a->roles, a->nroles));
 }
 
 /* GET /api/v1/users/{id}: the account's own user, or staff with "read user" in its agency. */

@@ -50,8 +50,7 @@ int eg__perms_sync(eg_conn *c)
 {
     int rc = EG_OK;
     for (int m = 0; !rc && eg_modules[m]; m++) {
-        for (const struct eg_permission *p = eg_modules[m]->permissions; !rc && p && p->role;
-             p++) {
+        for (const struct eg_permission *p = eg_modules[m]->permissions; !rc && p && p->role; p++) {
             int64_t one;
             int e = eg_query_int64(c, &one,
                                    "SELECT 1 FROM identity_role_permissions WHERE role = ? AND "

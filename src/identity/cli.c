@@ -37,9 +37,9 @@ static int read_password(char *pw, size_t n, const char *cmd)
 
 static int user_add(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--username", "--name", "--kind",
-                                       "--agency", "--role", "--citizen-id", "--tax-code",
-                                       "--position", "--email", "--config", NULL};
+    static const char *const opts[] = {"--data-dir", "--username", "--name",       "--kind",
+                                       "--agency",   "--role",     "--citizen-id", "--tax-code",
+                                       "--position", "--email",    "--config",     NULL};
     static const char *const flags[] = {"--password-stdin", "--include-subunits", NULL};
     if (eg_arg_check(argc, argv, "user add", opts, flags))
         return 2;
@@ -98,8 +98,8 @@ static int user_list(int argc, char **argv)
                "NAME / ROLES");
         while ((rc = eg_step(st)) == EG_ROW)
             printf("%-26s %-20s %-8s %-15s %-8s %s (%lld roles)\n", eg_col_text(st, 0),
-                   eg_col_text(st, 1), eg_col_text(st, 2), eg_col_text(st, 3),
-                   eg_col_text(st, 4), eg_col_text(st, 5), (long long)eg_col_int64(st, 6));
+                   eg_col_text(st, 1), eg_col_text(st, 2), eg_col_text(st, 3), eg_col_text(st, 4),
+                   eg_col_text(st, 5), (long long)eg_col_int64(st, 6));
         eg_stmt_done(st);
         rc = rc < 0 ? rc : 0;
     }
@@ -209,9 +209,10 @@ static void join(char *out, size_t n, const char **v, int k)
  * (a slow password hash would only cap token throughput). */
 static int client_add(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--client-id", "--type", "--redirect-uri",
-                                       "--grant", "--scope", "--name", "--agency",
-                                       "--post-logout-uri", "--config", NULL};
+    static const char *const opts[] = {"--data-dir",     "--client-id", "--type",
+                                       "--redirect-uri", "--grant",     "--scope",
+                                       "--name",         "--agency",    "--post-logout-uri",
+                                       "--config",       NULL};
     if (eg_arg_check(argc, argv, "client add", opts, NULL))
         return 2;
     const char *id = eg_arg(argc, argv, "--client-id"), *type = eg_arg(argc, argv, "--type");
@@ -377,8 +378,8 @@ static int cmd_client(int argc, char **argv)
 
 static int cmd_token(int argc, char **argv)
 {
-    static const char *const opts[] = {"--data-dir", "--user", "--scope", "--ttl", "--config",
-                                       NULL};
+    static const char *const opts[] = {"--data-dir", "--user",   "--scope",
+                                       "--ttl",      "--config", NULL};
     if (eg_arg_check(argc, argv, "token", opts, NULL))
         return 2;
     const char *user = eg_arg(argc, argv, "--user");
@@ -459,8 +460,10 @@ static int cmd_demo_accounts(int argc, char **argv)
         const char *extra = d->citizen_id ? d->citizen_id : d->tax_code;
         printf("  %-15s %-9s %-24s %-14s %s%s%s%s\n", d->username, d->kind, d->roles,
                d->agency ? d->agency : "-", d->name,
-               d->citizen_id ? " (CCCD " : d->tax_code ? " (MST " : "", extra ? extra : "",
-               extra ? ")" : "");
+               d->citizen_id ? " (CCCD "
+               : d->tax_code ? " (MST "
+                             : "",
+               extra ? extra : "", extra ? ")" : "");
     }
     eg_arena_free(a);
     printf("  admin TOTP secret (RFC 6238, 6 digits, 30 s): %s\n", EG_DEMO_ADMIN_TOTP);

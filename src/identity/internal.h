@@ -78,8 +78,7 @@ void eg__throttle_config(int max_failures, int window_s);
 
 /* ---- totp.c */
 /* RFC 6238 code (digits 6-8) for key at time t (seconds), step 30 s, HMAC-SHA1/256/512. */
-int eg__totp_code(const unsigned char *key, size_t keylen, int64_t t, int digits,
-                  const char *hash);
+int eg__totp_code(const unsigned char *key, size_t keylen, int64_t t, int digits, const char *hash);
 /* Checks a 6-digit code with +-1 step skew; returns the matched step, or -1. Steps at or
  * before last_step are refused (no replay). */
 int64_t eg__totp_check(const char *secret_b32, const char *code, int64_t now_s, int64_t last_step);
@@ -127,8 +126,7 @@ typedef struct {
 } id_account;
 
 /* Loads an account by id, username, or citizen id (arena copies). EG_ENOTFOUND. */
-int eg__account_get(eg_conn *c, eg_arena *a, const char *by, const char *value,
-                    id_account *out);
+int eg__account_get(eg_conn *c, eg_arena *a, const char *by, const char *value, id_account *out);
 /* Creates an account (validates kind-specific fields, policy, roles). Password may be NULL
  * (federated accounts). err gets a Vietnamese/English one-liner. */
 typedef struct {

@@ -66,8 +66,8 @@ static int write_ring(const char *data_dir, const id_keyring *kr)
 {
     json_t *arr = json_array();
     for (int i = 0; i < kr->n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "kid", kr->keys[i].kid,
-                                             "alg", alg_name(kr->keys[i].alg), "created_ms",
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "kid", kr->keys[i].kid, "alg",
+                                             alg_name(kr->keys[i].alg), "created_ms",
                                              (json_int_t)kr->keys[i].created_ms, "retired_ms",
                                              (json_int_t)kr->keys[i].retired_ms));
     json_t *j = json_pack("{s:o}", "keys", arr);
@@ -248,8 +248,8 @@ json_t *eg__jwks(const id_keyring *kr, int64_t now_ms, int64_t keep_ms)
         const id_key *k = &kr->keys[i];
         if (k->retired_ms && now_ms - k->retired_ms > keep_ms)
             continue;
-        json_t *o = json_pack("{s:s, s:s, s:s}", "kid", k->kid, "use", "sig", "alg",
-                              alg_name(k->alg));
+        json_t *o =
+            json_pack("{s:s, s:s, s:s}", "kid", k->kid, "use", "sig", "alg", alg_name(k->alg));
         if (k->alg == ID_ALG_EDDSA) {
             unsigned char pub[32];
             size_t n = sizeof(pub);
@@ -419,9 +419,9 @@ int eg__jws_verify(const id_keyring *kr, const char *tok, int64_t now_ms, int64_
     id_jws j;
     if (!kr || eg__jws_parse(tok, strlen(tok), &j))
         return EG_EAUTH;
-    int alg = strcmp(j.alg, "ES256") == 0 ? ID_ALG_ES256
+    int alg = strcmp(j.alg, "ES256") == 0   ? ID_ALG_ES256
               : strcmp(j.alg, "EdDSA") == 0 ? ID_ALG_EDDSA
-                                             : 0;
+                                            : 0;
     const id_key *k = NULL;
     for (int i = 0; alg && i < kr->n; i++) {
         const id_key *c = &kr->keys[i];

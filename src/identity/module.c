@@ -129,9 +129,10 @@ static int identity_init(eg_app *app)
     if (!s->kr)
         return EG_EINTERNAL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    eg__pw_init((int)eg_config_int(app->cfg, "identity.max_concurrent_hashes", cores > 0 ? cores : 2),
-                (unsigned long long)eg_config_int(app->cfg, "identity.argon2_opslimit", 2),
-                (size_t)eg_config_int(app->cfg, "identity.argon2_memlimit_kib", 65536) * 1024);
+    eg__pw_init(
+        (int)eg_config_int(app->cfg, "identity.max_concurrent_hashes", cores > 0 ? cores : 2),
+        (unsigned long long)eg_config_int(app->cfg, "identity.argon2_opslimit", 2),
+        (size_t)eg_config_int(app->cfg, "identity.argon2_memlimit_kib", 65536) * 1024);
     eg__throttle_config((int)eg_config_int(app->cfg, "identity.throttle_max_failures", 10),
                         (int)eg_config_int(app->cfg, "identity.throttle_window", 900));
     eg_conn *c = eg_db_conn(app->db);
@@ -226,8 +227,8 @@ static int identity_seed(eg_app *app, int demo)
         char id[27], err[256];
         rc = eg__account_create(app, &na, "system:seed", id, err, sizeof(err));
         if (rc) {
-            eg_log(EG_LOG_ERROR, "identity", NULL, "demo account failed", "username",
-                   d->username, "error", err, NULL);
+            eg_log(EG_LOG_ERROR, "identity", NULL, "demo account failed", "username", d->username,
+                   "error", err, NULL);
             return rc;
         }
         if (d->totp_secret)
@@ -244,12 +245,13 @@ static int identity_seed(eg_app *app, int demo)
                        "") == EG_ENOTFOUND) {
         char ts[25];
         eg_time_iso_ms(eg_now_ms(), ts);
-        int rc = eg_exec(eg_db_conn(app->db), NULL,
-                         "INSERT INTO identity_clients (client_id, type, name, redirect_uris, "
-                         "post_logout_uris, grants, scopes, created_at) VALUES ('egov-portal', "
-                         "'public', 'Cổng dịch vụ công', ?, ?, "
-                         "'authorization_code refresh_token', 'openid profile email offline_access', ?)",
-                         "ttt", "/portal/callback.html http://127.0.0.1/callback", "/", ts);
+        int rc =
+            eg_exec(eg_db_conn(app->db), NULL,
+                    "INSERT INTO identity_clients (client_id, type, name, redirect_uris, "
+                    "post_logout_uris, grants, scopes, created_at) VALUES ('egov-portal', "
+                    "'public', 'Cổng dịch vụ công', ?, ?, "
+                    "'authorization_code refresh_token', 'openid profile email offline_access', ?)",
+                    "ttt", "/portal/callback.html http://127.0.0.1/callback", "/", ts);
         if (rc)
             return rc;
     }
@@ -268,8 +270,8 @@ int eg__issue_access(eg_app *app, eg_arena *a, const id_account *acc, const id_c
     json_array_append_new(aud, json_string(eg__id->audience));
     if (cl && strcmp(cl->client_id, eg__id->audience) != 0)
         json_array_append_new(aud, json_string(cl->client_id));
-    json_t *c = json_pack("{s:s, s:o, s:I, s:I, s:I, s:s, s:s}", "iss", eg__issuer(app), "aud",
-                          aud, "iat", (json_int_t)now, "nbf", (json_int_t)now, "exp",
+    json_t *c = json_pack("{s:s, s:o, s:I, s:I, s:I, s:s, s:s}", "iss", eg__issuer(app), "aud", aud,
+                          "iat", (json_int_t)now, "nbf", (json_int_t)now, "exp",
                           (json_int_t)(now + ttl), "jti", jti, "scope", scope ? scope : "");
     if (cl)
         json_object_set_new(c, "client_id", json_string(cl->client_id));
@@ -301,9 +303,9 @@ int eg__issue_access(eg_app *app, eg_arena *a, const id_account *acc, const id_c
         json_object_set_new(c, "kind", json_string("system"));
         json_object_set_new(c, "agency_code", eg_json_strn(cl->agency_code));
         json_array_append_new(roles, json_string("system"));
-        json_array_append_new(grants, json_pack("{s:s, s:o, s:b}", "role", "system",
-                                                "agency_code", eg_json_strn(cl->agency_code),
-                                                "include_subunits", 0));
+        json_array_append_new(grants,
+                              json_pack("{s:s, s:o, s:b}", "role", "system", "agency_code",
+                                        eg_json_strn(cl->agency_code), "include_subunits", 0));
     }
     json_object_set_new(c, "roles", roles);
     json_object_set_new(c, "grants", grants);
@@ -336,8 +338,9 @@ int eg_identity_issue_token(eg_app *app, eg_arena *a, const char *username, cons
     rc = eg__issue_access(app, a, &acc, NULL, scope ? scope : "openid profile",
                           ttl_seconds > 0 ? ttl_seconds : eg__id->access_ttl, NULL, token, &claims);
     if (!rc) {
-        json_t *d = json_pack("{s:s, s:O, s:O}", "grant", "operator", "jti",
-                              json_object_get(claims, "jti"), "exp", json_object_get(claims, "exp"));
+        json_t *d =
+            json_pack("{s:s, s:O, s:O}", "grant", "operator", "jti", json_object_get(claims, "jti"),
+                      "exp", json_object_get(claims, "exp"));
         rc = eg_app_audit(app, "identity.token.issue", "user", acc.id, acc.agency_code, d);
         json_decref(d);
     }

@@ -129,7 +129,7 @@ const char *eg__pw_policy(const char *share_dir, const char *username, const cha
 /* ------------------------------------------------------------------ throttling */
 
 #define TSLOTS 4096
-#define TMAX 32
+#define TMAX   32
 struct tentry {
     char key[96];
     int64_t at[TMAX];

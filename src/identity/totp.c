@@ -53,8 +53,7 @@ void eg__totp_new_secret(char out[33])
     out[o] = 0;
 }
 
-int eg__totp_code(const unsigned char *key, size_t keylen, int64_t t, int digits,
-                  const char *hash)
+int eg__totp_code(const unsigned char *key, size_t keylen, int64_t t, int digits, const char *hash)
 {
     uint64_t counter = (uint64_t)(t / 30);
     unsigned char msg[8];
@@ -81,8 +80,8 @@ int64_t eg__totp_check(const char *secret_b32, const char *code, int64_t now_s, 
 {
     unsigned char key[64];
     size_t n = 0;
-    if (!secret_b32 || !code || strlen(code) != 6 || eg__base32_decode(secret_b32, key, sizeof(key), &n) ||
-        n == 0)
+    if (!secret_b32 || !code || strlen(code) != 6 ||
+        eg__base32_decode(secret_b32, key, sizeof(key), &n) || n == 0)
         return -1;
     int want = 0;
     for (int i = 0; i < 6; i++) {
