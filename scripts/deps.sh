@@ -35,7 +35,7 @@ if [ -n "$missing" ]; then
 fi
 
 # Browser-test tools (npm, never a downloaded browser: Debian's chromium is used).
-if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ -f tests/e2e/package.json ] && { [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/openid-client ]; }; then
     (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error >&2)
 fi
 # Vendored browser-side libraries (web/vendor), copied from npm by scripts/vendor.sh.

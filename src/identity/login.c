@@ -144,6 +144,7 @@ static int page(eg_req *r, int status, const char *step, const char *error, cons
     eg_buf_puts(&b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                     "<title>Đăng nhập - Cổng dịch vụ công</title>"
+                    "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"
                     "<link rel=\"stylesheet\" href=\"/lib/egov.css\">"
                     "<link rel=\"stylesheet\" href=\"/portal/login.css\"></head><body>"
                     "<header class=\"site-header\"><p class=\"site-name\">Cổng dịch vụ công"
