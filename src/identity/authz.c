@@ -22,6 +22,7 @@
 static pthread_rwlock_t perm_lock = PTHREAD_RWLOCK_INITIALIZER;
 static id_perm *perms;
 static int nperms;
+static int perms_owned; /* 1 when the strings were copied from the database */
 static eg_agency_within_fn within_fn;
 static void *within_ctx;
 
@@ -87,11 +88,18 @@ void eg__authz_load(eg_conn *c)
     }
     eg_stmt_done(st);
     pthread_rwlock_wrlock(&perm_lock);
-    /* The previous array (if any) is leaked on purpose: readers may still hold pointers
-     * into it only under the lock, but strings are shared with nothing else; reloads are
-     * rare (start-up). */
+    /* Readers use the array only while holding the read lock, so it can go now. */
+    if (perms && perms_owned) {
+        for (int i = 0; i < nperms; i++) {
+            free((char *)perms[i].role);
+            free((char *)perms[i].action);
+            free((char *)perms[i].type);
+        }
+    }
+    free(perms);
     perms = arr;
     nperms = n;
+    perms_owned = 1;
     pthread_rwlock_unlock(&perm_lock);
 }
 
