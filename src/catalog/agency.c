@@ -123,7 +123,7 @@ int eg_catalog_agency_resolve(const char *code, char out[14])
         return EG_ENOTFOUND;
     eg__catalog *st = eg__catalog_state(app);
     char today[11];
-    eg__today(today);
+    eg__cat_today(today);
     pthread_rwlock_rdlock(&st->agencies.lock);
     int rc = resolve_locked(&st->agencies, code, today, out);
     pthread_rwlock_unlock(&st->agencies.lock);
@@ -141,7 +141,7 @@ int eg_catalog_agency_within(const char *agency, const char *ancestor)
         return 0;
     eg__catalog *st = eg__catalog_state(app);
     char today[11], a[14], anc[14];
-    eg__today(today);
+    eg__cat_today(today);
     int within = 0;
     pthread_rwlock_rdlock(&st->agencies.lock);
     if (resolve_locked(&st->agencies, agency, today, a) == 0 &&
@@ -168,7 +168,7 @@ int eg_catalog_agency_name(const char *code, char *out, size_t n)
         return EG_ENOTFOUND;
     eg__catalog *st = eg__catalog_state(app);
     char today[11], cur[14];
-    eg__today(today);
+    eg__cat_today(today);
     pthread_rwlock_rdlock(&st->agencies.lock);
     int rc = resolve_locked(&st->agencies, code, today, cur);
     if (!rc) {
@@ -186,7 +186,7 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
 {
     (void)demo;
     eg_buf raw = EG_BUF_INIT;
-    int rc = eg__read_data(app, "data/agencies/agencies.csv", &raw);
+    int rc = eg__cat_read_data(app, "data/agencies/agencies.csv", &raw);
     if (rc) {
         eg_log(EG_LOG_ERROR, "catalog", NULL, "data/agencies/agencies.csv missing", NULL);
         eg_buf_free(&raw);
@@ -217,8 +217,8 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
         const eg__csv_row *r = &csv.rows[i];
         const char *code = eg__csv_get(r, ic), *vt = eg__csv_get(r, ivt), *p = eg__csv_get(r, ip),
                    *succ = eg__csv_get(r, is);
-        if (!eg_valid_agency_code(code) || !eg__valid_date(eg__csv_get(r, ivf)) ||
-            (*vt && !eg__valid_date(vt)) || (*p && !eg_valid_agency_code(p)) ||
+        if (!eg_valid_agency_code(code) || !eg__cat_valid_date(eg__csv_get(r, ivf)) ||
+            (*vt && !eg__cat_valid_date(vt)) || (*p && !eg_valid_agency_code(p)) ||
             (*succ && !eg_valid_agency_code(succ))) {
             eg_log(EG_LOG_ERROR, "catalog", NULL, "agencies.csv: bad row", "code", code, NULL);
             rc = EG_EINVAL;

@@ -36,10 +36,10 @@ static int check_date_param(eg_req *r, const char *name, char out[11])
 {
     const char *at = eg_req_query(r, name);
     if (!at || !*at) {
-        eg__today(out);
+        eg__cat_today(out);
         return EG_OK;
     }
-    if (!eg__valid_date(at))
+    if (!eg__cat_valid_date(at))
         return eg_req_fail_field(r, EG_EINVAL, name, "Ngày '%s' không hợp lệ (YYYY-MM-DD)", name);
     memcpy(out, at, 11);
     return EG_OK;
@@ -229,7 +229,7 @@ static int change_validate(eg_req *r, eg_conn *c, json_t *body, const char **kin
                    strcmp(*kind, "recode")))
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "kind",
                                  "kind phải là merge, split, rename hoặc recode");
-    if (!*eff || !eg__valid_date(*eff))
+    if (!*eff || !eg__cat_valid_date(*eff))
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "effective_date",
                                  "Ngày hiệu lực không hợp lệ (YYYY-MM-DD)");
     day_before(*eff, prev);
@@ -270,8 +270,8 @@ static int change_validate(eg_req *r, eg_conn *c, json_t *body, const char **kin
         x->code = eg_json_str(v, "code");
         if (!x->code || !eg_valid_agency_code(x->code))
             return eg_req_fail_field(r, EG_EUNPROCESSABLE, f, "Mã cơ quan không hợp lệ");
-        x->name = eg__nfc(a, eg_json_str(v, "name"));
-        x->short_name = eg__nfc(a, eg_json_str(v, "short_name"));
+        x->name = eg__cat_nfc(a, eg_json_str(v, "name"));
+        x->short_name = eg__cat_nfc(a, eg_json_str(v, "short_name"));
         x->parent = eg_json_str(v, "parent_code");
         x->kind = eg_json_str(v, "kind");
         x->level = (int)eg_json_int(v, "level", 0);
@@ -423,7 +423,7 @@ static int change_create(eg_req *r)
     if (!rc) {
         char sid[24];
         snprintf(sid, sizeof(sid), "%lld", (long long)id);
-        rc = eg__audit(c, r, NULL, "agency.change", "agency_change", sid, t[0].code, body);
+        rc = eg__cat_audit(c, r, NULL, "agency.change", "agency_change", sid, t[0].code, body);
     }
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
     if (!rc)

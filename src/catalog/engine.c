@@ -92,7 +92,7 @@ static json_t *typed(const char *type, const char *v)
             return json_false();
         return NULL;
     }
-    if (!strcmp(type, "date") && !eg__valid_date(v))
+    if (!strcmp(type, "date") && !eg__cat_valid_date(v))
         return NULL;
     return json_string(v);
 }
@@ -106,7 +106,7 @@ int eg__catalog_check_row(eg_arena *a, const eg__catmeta *m, const char *const *
     for (int i = 0; i < m->nprops; i++) {
         const char *v = vals[i] ? vals[i] : "";
         snprintf(field, fieldlen, "%s", m->props[i].code);
-        char *n = eg__nfc(a, v);
+        char *n = eg__cat_nfc(a, v);
         if (!n || has_ctl(n) || strlen(n) > 2000) {
             snprintf(err, errlen,
                      "giá trị không hợp lệ (UTF-8, không ký tự điều khiển, tối đa "
@@ -133,12 +133,12 @@ int eg__catalog_check_row(eg_arena *a, const eg__catmeta *m, const char *const *
             out->name = n;
     }
     snprintf(field, fieldlen, "valid_from");
-    if (vf && *vf && !eg__valid_date(vf)) {
+    if (vf && *vf && !eg__cat_valid_date(vf)) {
         snprintf(err, errlen, "ngày không hợp lệ (YYYY-MM-DD)");
         return EG_EUNPROCESSABLE;
     }
     snprintf(field, fieldlen, "valid_to");
-    if (vt && *vt && (!eg__valid_date(vt) || (vf && *vf && strcmp(vt, vf) < 0))) {
+    if (vt && *vt && (!eg__cat_valid_date(vt) || (vf && *vf && strcmp(vt, vf) < 0))) {
         snprintf(err, errlen, "ngày không hợp lệ hoặc trước valid_from");
         return EG_EUNPROCESSABLE;
     }
@@ -401,7 +401,7 @@ static int seed_one(eg_app *app, eg_conn *c, json_t *def)
     char rel[256], err[300];
     snprintf(rel, sizeof(rel), "data/catalogs/%s", file);
     if (!rc)
-        rc = eg__read_data(app, rel, &raw);
+        rc = eg__cat_read_data(app, rel, &raw);
     eg__catrow *rows = NULL;
     int n = 0, cr, up;
     if (!rc) {
@@ -423,7 +423,7 @@ static int seed_one(eg_app *app, eg_conn *c, json_t *def)
 int eg__catalogs_seed(eg_app *app, eg_conn *c)
 {
     eg_buf raw = EG_BUF_INIT;
-    int rc = eg__read_data(app, "data/catalogs/index.json", &raw);
+    int rc = eg__cat_read_data(app, "data/catalogs/index.json", &raw);
     if (rc) {
         eg_buf_free(&raw);
         eg_log(EG_LOG_ERROR, "catalog", NULL, "data/catalogs/index.json missing", NULL);
@@ -453,7 +453,7 @@ int eg__catalogs_seed(eg_app *app, eg_conn *c)
 int eg_catalog_row_exists(eg_conn *c, const char *catalog, const char *code)
 {
     char today[11];
-    eg__today(today);
+    eg__cat_today(today);
     int64_t n = 0;
     if (eg_query_int64(c, &n,
                        "SELECT COUNT(*) FROM catalog_rows WHERE catalog = ? AND code = ? AND "

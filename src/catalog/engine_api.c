@@ -65,10 +65,10 @@ static int at_param(eg_req *r, char at[11], int *all)
     const char *inc = eg_req_query(r, "include_retired");
     *all = inc && !strcmp(inc, "1");
     if (!s || !*s) {
-        eg__today(at);
+        eg__cat_today(at);
         return EG_OK;
     }
-    if (!eg__valid_date(s))
+    if (!eg__cat_valid_date(s))
         return eg_req_fail_field(r, EG_EINVAL, "at", "Ngày không hợp lệ (YYYY-MM-DD)");
     memcpy(at, s, 11);
     return EG_OK;
@@ -266,7 +266,7 @@ static int catalog_create(eg_req *r)
     eg__catmeta m = {.owner_agency = eg_json_str(body, "owner_agency")};
     rc = authorize_catalog(r, "create", &m);
     const char *code = eg_json_str(body, "code");
-    char *name = eg__nfc(a, eg_json_str(body, "name"));
+    char *name = eg__cat_nfc(a, eg_json_str(body, "name"));
     json_t *props = json_object_get(body, "properties");
     if (!rc && !valid_code(code))
         rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "code", "Mã danh mục: 2-40 ký tự a-z, 0-9, _");
@@ -316,7 +316,7 @@ static int catalog_create(eg_req *r)
     if (!rc && !changed)
         rc = eg_req_fail_field(r, EG_ECONFLICT, "code", "Danh mục '%s' đã tồn tại", code);
     if (!rc)
-        rc = eg__audit(c, r, NULL, "catalog.create", "catalog", code, m.owner_agency, NULL);
+        rc = eg__cat_audit(c, r, NULL, "catalog.create", "catalog", code, m.owner_agency, NULL);
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
     json_decref(body);
     if (rc)
@@ -349,9 +349,9 @@ static int catalog_update(eg_req *r)
     json_t *body = eg_req_json(r, &rc);
     if (!body)
         return rc;
-    char *name = eg__nfc(a, eg_json_str(body, "name") ? eg_json_str(body, "name") : m.name);
-    char *desc = eg__nfc(a, eg_json_str(body, "description") ? eg_json_str(body, "description")
-                                                             : m.description);
+    char *name = eg__cat_nfc(a, eg_json_str(body, "name") ? eg_json_str(body, "name") : m.name);
+    char *desc = eg__cat_nfc(a, eg_json_str(body, "description") ? eg_json_str(body, "description")
+                                                                 : m.description);
     if (!name || !*name || strlen(name) > 300) {
         json_decref(body);
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "name", "Tên danh mục không hợp lệ");
@@ -368,7 +368,7 @@ static int catalog_update(eg_req *r)
     if (!rc && !changed)
         rc = eg_req_fail(r, EG_EPRECOND, "Danh mục vừa bị thay đổi bởi người khác");
     if (!rc)
-        rc = eg__audit(c, r, NULL, "catalog.update", "catalog", m.code, m.owner_agency, body);
+        rc = eg__cat_audit(c, r, NULL, "catalog.update", "catalog", m.code, m.owner_agency, body);
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
     json_decref(body);
     if (rc)
@@ -387,7 +387,7 @@ static int apply_all(eg_req *r, eg_conn *c, const eg__catmeta *m, eg__catrow *ro
         rc = eg__catalog_apply(c, m, rows, n, eg_actor(r), cr, up);
     if (!rc) {
         json_t *d = json_pack("{s:i, s:i}", "created", *cr, "updated", *up);
-        rc = eg__audit(c, r, NULL, action, "catalog", m->code, m->owner_agency, d);
+        rc = eg__cat_audit(c, r, NULL, action, "catalog", m->code, m->owner_agency, d);
         json_decref(d);
     }
     return rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
@@ -585,7 +585,7 @@ static int dmdc_category(eg_req *r)
     if (rc)
         return rc;
     char at[11];
-    eg__today(at);
+    eg__cat_today(at);
     eg_stmt *q;
     rc = query_rows(c, m.code, at, 0, 0, &q);
     if (rc)

@@ -66,7 +66,7 @@ eg__catalog *eg__catalog_state(eg_app *app);
 int eg__agency_reload(eg__catalog *st, eg_conn *c);
 void eg__agency_free(eg__catalog *st);
 /* Today's VN date as "YYYY-MM-DD". */
-void eg__today(char out[11]);
+void eg__cat_today(char out[11]);
 /* Loads data/agencies/agencies.csv (idempotent). */
 int eg__agency_seed(eg_app *app, eg_conn *c, int demo);
 int eg__procedure_seed(eg_app *app, eg_conn *c, int demo);
@@ -95,13 +95,13 @@ char *eg__highlight(eg_arena *a, const char *text, const char *folded_query, int
 /* ------------------------------------------------------------------ helpers (module.c) */
 
 /* Reads share_dir/rel into out (max 64 MiB). */
-int eg__read_data(eg_app *app, const char *rel, eg_buf *out);
+int eg__cat_read_data(eg_app *app, const char *rel, eg_buf *out);
 /* Audit helper inside the caller's transaction. */
-int eg__audit(eg_conn *c, eg_req *r, const char *actor, const char *action, const char *type,
-              const char *id, const char *agency, json_t *detail);
+int eg__cat_audit(eg_conn *c, eg_req *r, const char *actor, const char *action, const char *type,
+                  const char *id, const char *agency, json_t *detail);
 /* NFC copy of s into the arena (NULL on invalid UTF-8). */
-char *eg__nfc(eg_arena *a, const char *s);
+char *eg__cat_nfc(eg_arena *a, const char *s);
 /* 1 when s is "YYYY-MM-DD" and a real date. */
-int eg__valid_date(const char *s);
+int eg__cat_valid_date(const char *s);
 
 #endif

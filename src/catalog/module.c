@@ -31,14 +31,14 @@ eg__catalog *eg__catalog_state(eg_app *app)
     return app->mod[eg_module_slot("catalog")];
 }
 
-void eg__today(char out[11])
+void eg__cat_today(char out[11])
 {
     int y, m, d;
     eg_civil_from_days(eg_vn_day(eg_now_ms()), &y, &m, &d);
     snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
-int eg__valid_date(const char *s)
+int eg__cat_valid_date(const char *s)
 {
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return 0;
@@ -48,7 +48,7 @@ int eg__valid_date(const char *s)
     return eg_date_valid(atoi(s), atoi(s + 5), atoi(s + 8));
 }
 
-char *eg__nfc(eg_arena *a, const char *s)
+char *eg__cat_nfc(eg_arena *a, const char *s)
 {
     if (!s)
         return NULL;
@@ -62,15 +62,15 @@ char *eg__nfc(eg_arena *a, const char *s)
     return out;
 }
 
-int eg__read_data(eg_app *app, const char *rel, eg_buf *out)
+int eg__cat_read_data(eg_app *app, const char *rel, eg_buf *out)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", app->share_dir, rel);
     return eg_read_file(path, 64u << 20, out);
 }
 
-int eg__audit(eg_conn *c, eg_req *r, const char *actor, const char *action, const char *type,
-              const char *id, const char *agency, json_t *detail)
+int eg__cat_audit(eg_conn *c, eg_req *r, const char *actor, const char *action, const char *type,
+                  const char *id, const char *agency, json_t *detail)
 {
     eg_audit_event ev = {.actor = actor ? actor : (r ? eg_actor(r) : "system"),
                          .action = action,

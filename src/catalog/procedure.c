@@ -102,7 +102,7 @@ int eg__procedure_seed(eg_app *app, eg_conn *c, int demo)
 {
     (void)demo;
     eg_buf raw = EG_BUF_INIT;
-    int rc = eg__read_data(app, "data/procedures/procedures.json", &raw);
+    int rc = eg__cat_read_data(app, "data/procedures/procedures.json", &raw);
     if (rc) {
         eg_buf_free(&raw);
         eg_log(EG_LOG_ERROR, "catalog", NULL, "data/procedures/procedures.json missing", NULL);

@@ -217,7 +217,7 @@ static int search(eg_req *r)
     if (rc < 0)
         return rc;
     char today[11];
-    eg__today(today);
+    eg__cat_today(today);
     int keep = 0;
     for (int i = 0; i < nh; i++) {
         rc = eg_query(c, &st, "SELECT kind, ref, title, body, folded FROM " DOCS " WHERE id = ?",
