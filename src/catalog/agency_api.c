@@ -253,12 +253,12 @@ static int change_validate(eg_req *r, eg_conn *c, json_t *body, const char **kin
         int rc = eg_query_int64(c, &n,
                                 "SELECT COUNT(*) FROM catalog_agencies WHERE code = ? AND "
                                 "valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)",
-                                "ttt", s, prev, prev);
+                                "ttt", s, prev, *eff);
         if (rc)
             return rc;
         if (!n)
             return eg_req_fail_field(r, EG_EUNPROCESSABLE, f,
-                                     "Cơ quan %s không có hiệu lực ngày %s", s, prev);
+                                     "Cơ quan %s không còn hiệu lực đến ngày %s", s, *eff);
     }
     *nt = 0;
     json_array_foreach(tg, i, v)
@@ -377,7 +377,6 @@ static int change_create(eg_req *r)
     eg_object obj = {"agency", json_string_value(src0), NULL};
     rc = eg_authorize(r, "update", &obj);
     if (rc) {
-        json_decref(body);
         return rc;
     }
     eg_conn *c = eg_db_conn(app->db);
@@ -388,7 +387,6 @@ static int change_create(eg_req *r)
     eg_time_iso_ms(eg_now_ms(), now);
     rc = eg_tx_begin(c);
     if (rc) {
-        json_decref(body);
         return rc;
     }
     rc = change_validate(r, c, body, &kind, &eff, prev, t, &nt);
@@ -429,13 +427,11 @@ static int change_create(eg_req *r)
     if (!rc)
         rc = eg__agency_reload(eg__catalog_state(app), c);
     if (rc) {
-        json_decref(body);
         return rc;
     }
     json_t *out = json_pack("{s:I, s:s, s:s, s:O, s:O}", "id", (json_int_t)id, "kind", kind,
                             "effective_date", eff, "sources", json_object_get(body, "sources"),
                             "targets", json_object_get(body, "targets"));
-    json_decref(body);
     return eg_reply_json(r, 201, out);
 }
 

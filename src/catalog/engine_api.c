@@ -263,9 +263,9 @@ static int catalog_create(eg_req *r)
     json_t *body = eg_req_json(r, &rc);
     if (!body)
         return rc;
-    eg__catmeta m = {.owner_agency = eg_json_str(body, "owner_agency")};
+    eg__catmeta m = {.owner_agency = eg_arena_strdup(a, eg_json_str(body, "owner_agency"))};
     rc = authorize_catalog(r, "create", &m);
-    const char *code = eg_json_str(body, "code");
+    const char *code = eg_arena_strdup(a, eg_json_str(body, "code"));
     char *name = eg__cat_nfc(a, eg_json_str(body, "name"));
     json_t *props = json_object_get(body, "properties");
     if (!rc && !valid_code(code))
@@ -296,7 +296,6 @@ static int catalog_create(eg_req *r)
                 rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, f, "Mã thuộc tính bị trùng");
     }
     if (rc) {
-        json_decref(body);
         return rc;
     }
     eg_conn *c = eg_db_conn(app->db);
@@ -318,7 +317,6 @@ static int catalog_create(eg_req *r)
     if (!rc)
         rc = eg__cat_audit(c, r, NULL, "catalog.create", "catalog", code, m.owner_agency, NULL);
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-    json_decref(body);
     if (rc)
         return rc;
     rc = eg__catalog_load_meta(c, a, code, &m);
@@ -353,7 +351,6 @@ static int catalog_update(eg_req *r)
     char *desc = eg__cat_nfc(a, eg_json_str(body, "description") ? eg_json_str(body, "description")
                                                                  : m.description);
     if (!name || !*name || strlen(name) > 300) {
-        json_decref(body);
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "name", "Tên danh mục không hợp lệ");
     }
     char now[25];
@@ -370,7 +367,6 @@ static int catalog_update(eg_req *r)
     if (!rc)
         rc = eg__cat_audit(c, r, NULL, "catalog.update", "catalog", m.code, m.owner_agency, body);
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-    json_decref(body);
     if (rc)
         return rc;
     eg__catalog_load_meta(c, a, m.code, &m);
@@ -433,7 +429,6 @@ static int item_put(eg_req *r)
     char err[300];
     rc = eg__catalog_parse_json(a, &m, arr, &rows, &n, err, sizeof(err));
     json_decref(arr);
-    json_decref(body);
     if (rc)
         return eg_req_fail(r, rc, "%s", err);
     rc = apply_all(r, c, &m, rows, n, "catalog.row.put", &cr, &up);
