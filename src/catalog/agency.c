@@ -193,18 +193,18 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
         return rc;
     }
     eg_arena *a = eg_arena_new(0);
-    eg__csv csv;
+    eg_csv csv;
     char err[256];
-    rc = eg__csv_parse(a, raw.data, raw.len, 100000, &csv, err, sizeof(err));
+    rc = eg_csv_parse(a, raw.data, raw.len, 100000, &csv, err, sizeof(err));
     if (rc) {
         eg_log(EG_LOG_ERROR, "catalog", NULL, "agencies.csv", "error", err, NULL);
         goto out;
     }
-    int ic = eg__csv_col(&csv, "code"), ivf = eg__csv_col(&csv, "valid_from"),
-        ivt = eg__csv_col(&csv, "valid_to"), in = eg__csv_col(&csv, "name"),
-        isn = eg__csv_col(&csv, "short_name"), ip = eg__csv_col(&csv, "parent_code"),
-        ik = eg__csv_col(&csv, "kind"), il = eg__csv_col(&csv, "level"),
-        is = eg__csv_col(&csv, "successor_code"), iad = eg__csv_col(&csv, "address");
+    int ic = eg_csv_col(&csv, "code"), ivf = eg_csv_col(&csv, "valid_from"),
+        ivt = eg_csv_col(&csv, "valid_to"), in = eg_csv_col(&csv, "name"),
+        isn = eg_csv_col(&csv, "short_name"), ip = eg_csv_col(&csv, "parent_code"),
+        ik = eg_csv_col(&csv, "kind"), il = eg_csv_col(&csv, "level"),
+        is = eg_csv_col(&csv, "successor_code"), iad = eg_csv_col(&csv, "address");
     if (ic < 0 || ivf < 0 || in < 0 || ik < 0) {
         eg_log(EG_LOG_ERROR, "catalog", NULL, "agencies.csv: missing columns", NULL);
         rc = EG_EINVAL;
@@ -214,10 +214,10 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
     eg_time_iso_ms(eg_now_ms(), now);
     rc = eg_tx_begin(c);
     for (int i = 1; !rc && i < csv.nrows; i++) {
-        const eg__csv_row *r = &csv.rows[i];
-        const char *code = eg__csv_get(r, ic), *vt = eg__csv_get(r, ivt), *p = eg__csv_get(r, ip),
-                   *succ = eg__csv_get(r, is);
-        if (!eg_valid_agency_code(code) || !eg__cat_valid_date(eg__csv_get(r, ivf)) ||
+        const eg_csv_row *r = &csv.rows[i];
+        const char *code = eg_csv_get(r, ic), *vt = eg_csv_get(r, ivt), *p = eg_csv_get(r, ip),
+                   *succ = eg_csv_get(r, is);
+        if (!eg_valid_agency_code(code) || !eg__cat_valid_date(eg_csv_get(r, ivf)) ||
             (*vt && !eg__cat_valid_date(vt)) || (*p && !eg_valid_agency_code(p)) ||
             (*succ && !eg_valid_agency_code(succ))) {
             eg_log(EG_LOG_ERROR, "catalog", NULL, "agencies.csv: bad row", "code", code, NULL);
@@ -231,16 +231,16 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
                      "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (code, valid_from) DO NOTHING",
                      "tttttttltt"
                      "t",
-                     code, eg__csv_get(r, ivf), *vt ? vt : NULL, eg__csv_get(r, in),
-                     *eg__csv_get(r, isn) ? eg__csv_get(r, isn) : NULL, *p ? p : NULL,
-                     eg__csv_get(r, ik), (int64_t)atoi(eg__csv_get(r, il)), *succ ? succ : NULL,
-                     *eg__csv_get(r, iad) ? eg__csv_get(r, iad) : NULL, now);
+                     code, eg_csv_get(r, ivf), *vt ? vt : NULL, eg_csv_get(r, in),
+                     *eg_csv_get(r, isn) ? eg_csv_get(r, isn) : NULL, *p ? p : NULL,
+                     eg_csv_get(r, ik), (int64_t)atoi(eg_csv_get(r, il)), *succ ? succ : NULL,
+                     *eg_csv_get(r, iad) ? eg_csv_get(r, iad) : NULL, now);
         if (!rc && changed) {
             char ref[40];
-            snprintf(ref, sizeof(ref), "%s@%s", code, eg__csv_get(r, ivf));
+            snprintf(ref, sizeof(ref), "%s@%s", code, eg_csv_get(r, ivf));
             char body[200];
-            snprintf(body, sizeof(body), "%s %s", code, eg__csv_get(r, isn));
-            rc = eg__search_put(c, "agency", ref, eg__csv_get(r, in), body);
+            snprintf(body, sizeof(body), "%s %s", code, eg_csv_get(r, isn));
+            rc = eg__search_put(c, "agency", ref, eg_csv_get(r, in), body);
         }
     }
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);

@@ -29,8 +29,40 @@ int eg_catalog_agency_name(const char *code, char *out, size_t n);
  * caller decrefs. EG_ENOTFOUND. */
 int eg_catalog_procedure(eg_conn *c, const char *code, json_t **out);
 
+/* Every procedure as a JSON array of {code, name, agency_code, eams: [BRM/ARM codes]}
+ * (the links the procedure documents declare); caller decrefs. */
+int eg_catalog_procedure_links(eg_conn *c, json_t **out);
+
 /* 1 when catalogue `catalog` has a row `code` valid today. */
 int eg_catalog_row_exists(eg_conn *c, const char *catalog, const char *code);
+
+/* ------------------------------------------------------------------ CSV (csv.c)
+ * The strict reader used for every data import (catalogues, agencies, the EAMS seed). */
+
+/* One parsed CSV record: its fields and the 1-based line where it starts. */
+typedef struct {
+    char **f;
+    int n;
+    int line;
+} eg_csv_row;
+
+typedef struct {
+    eg_csv_row *rows;
+    int nrows;
+} eg_csv;
+
+/* Parses RFC 4180 CSV (comma, double quotes, CRLF or LF, optional UTF-8 BOM) into arena
+ * memory. Rejects invalid UTF-8, unterminated quotes, stray quotes inside unquoted fields,
+ * NUL bytes, more than max_rows rows or 256 fields. Blank lines are skipped.
+ * EG_EINVAL with "dòng N: …" in err. */
+int eg_csv_parse(eg_arena *a, const char *s, size_t n, int max_rows, eg_csv *out, char *err,
+                 size_t errlen);
+/* Appends one field, quoted when needed (comma, quote, CR/LF, leading/trailing space). */
+void eg_csv_put(eg_buf *b, const char *field);
+/* Index of the header column named name in row 0, or -1. */
+int eg_csv_col(const eg_csv *c, const char *name);
+/* Field i of a row, "" when the row is short. */
+const char *eg_csv_get(const eg_csv_row *r, int i);
 
 extern const struct eg_module eg_catalog_module;
 

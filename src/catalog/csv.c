@@ -13,7 +13,7 @@ typedef struct {
     eg_buf field;
     char *fields[MAX_FIELDS];
     int nf;
-    eg__csv_row *rows;
+    eg_csv_row *rows;
     int nrows, cap;
 } reader;
 
@@ -31,13 +31,13 @@ static void end_row(reader *rd, int line)
     }
     if (rd->nrows == rd->cap) {
         int ncap = rd->cap ? rd->cap * 2 : 64;
-        eg__csv_row *nr = eg_arena_alloc(rd->a, sizeof(*nr) * (size_t)ncap);
+        eg_csv_row *nr = eg_arena_alloc(rd->a, sizeof(*nr) * (size_t)ncap);
         if (rd->nrows)
             memcpy(nr, rd->rows, sizeof(*nr) * (size_t)rd->nrows);
         rd->rows = nr;
         rd->cap = ncap;
     }
-    eg__csv_row *r = &rd->rows[rd->nrows++];
+    eg_csv_row *r = &rd->rows[rd->nrows++];
     r->n = rd->nf;
     r->line = line;
     r->f = eg_arena_alloc(rd->a, sizeof(char *) * (size_t)(rd->nf ? rd->nf : 1));
@@ -45,8 +45,8 @@ static void end_row(reader *rd, int line)
     rd->nf = 0;
 }
 
-int eg__csv_parse(eg_arena *a, const char *s, size_t n, int max_rows, eg__csv *out, char *err,
-                  size_t errlen)
+int eg_csv_parse(eg_arena *a, const char *s, size_t n, int max_rows, eg_csv *out, char *err,
+                 size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
@@ -138,7 +138,7 @@ done:
     return rc;
 }
 
-void eg__csv_put(eg_buf *b, const char *field)
+void eg_csv_put(eg_buf *b, const char *field)
 {
     if (!field)
         field = "";
@@ -159,7 +159,7 @@ void eg__csv_put(eg_buf *b, const char *field)
     eg_buf_putc(b, '"');
 }
 
-int eg__csv_col(const eg__csv *c, const char *name)
+int eg_csv_col(const eg_csv *c, const char *name)
 {
     if (c->nrows == 0)
         return -1;
@@ -169,7 +169,7 @@ int eg__csv_col(const eg__csv *c, const char *name)
     return -1;
 }
 
-const char *eg__csv_get(const eg__csv_row *r, int i)
+const char *eg_csv_get(const eg_csv_row *r, int i)
 {
     if (i < 0 || i >= r->n)
         return "";

@@ -157,11 +157,11 @@ void eg__catalog_rows_free(eg__catrow *rows, int n)
 int eg__catalog_parse_csv(eg_arena *a, const eg__catmeta *m, const char *s, size_t n,
                           eg__catrow **rows, int *nrows, char *err, size_t errlen)
 {
-    eg__csv csv;
+    eg_csv csv;
     char perr[200];
     *rows = NULL;
     *nrows = 0;
-    int rc = eg__csv_parse(a, s, n, EG__MAX_IMPORT, &csv, perr, sizeof(perr));
+    int rc = eg_csv_parse(a, s, n, EG__MAX_IMPORT, &csv, perr, sizeof(perr));
     if (rc) {
         snprintf(err, errlen, "%s", perr);
         return rc == EG_ETOOBIG ? rc : EG_EINVAL;
@@ -170,8 +170,8 @@ int eg__catalog_parse_csv(eg_arena *a, const eg__catmeta *m, const char *s, size
         snprintf(err, errlen, "dòng 1: thiếu dòng tiêu đề");
         return EG_EINVAL;
     }
-    int col[EG__MAX_PROPS], ivf = eg__csv_col(&csv, "valid_from"),
-                            ivt = eg__csv_col(&csv, "valid_to");
+    int col[EG__MAX_PROPS], ivf = eg_csv_col(&csv, "valid_from"),
+                            ivt = eg_csv_col(&csv, "valid_to");
     for (int i = 0; i < csv.rows[0].n; i++) {
         const char *h = csv.rows[0].f[i];
         int known = !strcmp(h, "valid_from") || !strcmp(h, "valid_to");
@@ -183,7 +183,7 @@ int eg__catalog_parse_csv(eg_arena *a, const eg__catmeta *m, const char *s, size
         }
     }
     for (int k = 0; k < m->nprops; k++) {
-        col[k] = eg__csv_col(&csv, m->props[k].code);
+        col[k] = eg_csv_col(&csv, m->props[k].code);
         if (col[k] < 0 && k < 2) {
             snprintf(err, errlen, "dòng 1, cột %s: thiếu cột bắt buộc", m->props[k].code);
             return EG_EUNPROCESSABLE;
@@ -191,7 +191,7 @@ int eg__catalog_parse_csv(eg_arena *a, const eg__catmeta *m, const char *s, size
     }
     eg__catrow *out = eg_arena_zalloc(a, sizeof(*out) * (size_t)(csv.nrows + 1));
     for (int i = 1; i < csv.nrows; i++) {
-        const eg__csv_row *r = &csv.rows[i];
+        const eg_csv_row *r = &csv.rows[i];
         if (r->n != csv.rows[0].n) {
             eg__catalog_rows_free(out, *nrows);
             snprintf(err, errlen, "dòng %d: có %d cột, tiêu đề có %d", r->line, r->n,
@@ -200,10 +200,10 @@ int eg__catalog_parse_csv(eg_arena *a, const eg__catmeta *m, const char *s, size
         }
         const char *vals[EG__MAX_PROPS];
         for (int k = 0; k < m->nprops; k++)
-            vals[k] = col[k] >= 0 ? eg__csv_get(r, col[k]) : "";
+            vals[k] = col[k] >= 0 ? eg_csv_get(r, col[k]) : "";
         char field[64], why[200];
-        rc = eg__catalog_check_row(a, m, vals, ivf >= 0 ? eg__csv_get(r, ivf) : NULL,
-                                   ivt >= 0 ? eg__csv_get(r, ivt) : NULL, &out[*nrows], field,
+        rc = eg__catalog_check_row(a, m, vals, ivf >= 0 ? eg_csv_get(r, ivf) : NULL,
+                                   ivt >= 0 ? eg_csv_get(r, ivt) : NULL, &out[*nrows], field,
                                    sizeof(field), why, sizeof(why));
         (*nrows)++;
         if (rc) {

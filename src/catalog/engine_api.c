@@ -82,7 +82,7 @@ static int reply_csv(eg_req *r, eg_conn *c, const eg__catmeta *m, const char *at
         return rc;
     eg_buf out = EG_BUF_INIT;
     for (int i = 0; i < m->nprops; i++) {
-        eg__csv_put(&out, m->props[i].code);
+        eg_csv_put(&out, m->props[i].code);
         eg_buf_putc(&out, ',');
     }
     eg_buf_puts(&out, "valid_from,valid_to\r\n");
@@ -92,7 +92,7 @@ static int reply_csv(eg_req *r, eg_conn *c, const eg__catmeta *m, const char *at
         for (int i = 0; i < m->nprops; i++) {
             json_t *v = json_object_get(props, m->props[i].code);
             if (json_is_string(v))
-                eg__csv_put(&out, json_string_value(v));
+                eg_csv_put(&out, json_string_value(v));
             else if (json_is_integer(v))
                 eg_buf_printf(&out, "%lld", (long long)json_integer_value(v));
             else if (json_is_boolean(v))
@@ -100,9 +100,9 @@ static int reply_csv(eg_req *r, eg_conn *c, const eg__catmeta *m, const char *at
             eg_buf_putc(&out, ',');
         }
         json_decref(props);
-        eg__csv_put(&out, eg_col_text(q, 3));
+        eg_csv_put(&out, eg_col_text(q, 3));
         eg_buf_putc(&out, ',');
-        eg__csv_put(&out, eg_col_text(q, 4));
+        eg_csv_put(&out, eg_col_text(q, 4));
         eg_buf_puts(&out, "\r\n");
     }
     eg_stmt_done(q);
@@ -140,11 +140,11 @@ static int catalogs_list(eg_req *r)
             continue;
         int64_t n = eg_col_int64(q, 1);
         if (as_csv) {
-            eg__csv_put(&csv, m.code);
+            eg_csv_put(&csv, m.code);
             eg_buf_putc(&csv, ',');
-            eg__csv_put(&csv, m.name);
+            eg_csv_put(&csv, m.name);
             eg_buf_putc(&csv, ',');
-            eg__csv_put(&csv, m.owner_agency);
+            eg_csv_put(&csv, m.owner_agency);
             eg_buf_printf(&csv, ",%lld,%lld\r\n", (long long)m.version, (long long)n);
         }
         json_array_append_new(items, meta_json(&m, n));

@@ -9,32 +9,7 @@
 #include <pthread.h>
 #include "egov.h"
 
-/* ------------------------------------------------------------------ CSV (csv.c) */
-
-/* One parsed CSV record: its fields and the 1-based line where it starts. */
-typedef struct {
-    char **f;
-    int n;
-    int line;
-} eg__csv_row;
-
-typedef struct {
-    eg__csv_row *rows;
-    int nrows;
-} eg__csv;
-
-/* Parses RFC 4180 CSV (comma, double quotes, CRLF or LF, optional UTF-8 BOM) into arena
- * memory. Rejects invalid UTF-8, unterminated quotes, stray quotes inside unquoted fields,
- * NUL bytes, more than max_rows rows or 256 fields. Blank lines are skipped.
- * EG_EINVAL with "dòng N: …" in err. */
-int eg__csv_parse(eg_arena *a, const char *s, size_t n, int max_rows, eg__csv *out, char *err,
-                  size_t errlen);
-/* Appends one field, quoted when needed (comma, quote, CR/LF, leading/trailing space). */
-void eg__csv_put(eg_buf *b, const char *field);
-/* Index of the header column named name in row 0, or -1. */
-int eg__csv_col(const eg__csv *c, const char *name);
-/* Field i of a row, "" when the row is short. */
-const char *eg__csv_get(const eg__csv_row *r, int i);
+#include "catalog/catalog.h"
 
 /* ------------------------------------------------------------------ agencies (agency.c) */
 

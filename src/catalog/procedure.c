@@ -250,6 +250,35 @@ int eg_catalog_procedure(eg_conn *c, const char *code, json_t **out)
     return load(c, code, out, NULL);
 }
 
+int eg_catalog_procedure_links(eg_conn *c, json_t **out)
+{
+    eg_stmt *st;
+    int rc = eg_query(c, &st,
+                      "SELECT code, name, agency_code, doc FROM catalog_procedures "
+                      "ORDER BY code",
+                      "");
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    while ((rc = eg_step(st)) == EG_ROW) {
+        const char *doc = eg_col_text(st, 3);
+        json_t *d = eg_json_parse(doc, strlen(doc), 32, NULL, 0);
+        json_t *e = json_object_get(d, "eams");
+        json_t *ev = json_is_array(e) ? json_incref(e) : json_array();
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "code", eg_col_text(st, 0),
+                                             "name", eg_col_text(st, 1), "agency_code",
+                                             eg_col_text(st, 2), "eams", ev));
+        json_decref(d);
+    }
+    eg_stmt_done(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return EG_OK;
+}
+
 /* GET /api/v1/procedures/{code} */
 static int procedure_get(eg_req *r)
 {
