@@ -569,9 +569,12 @@ wf_model *eg__wf_model_parse(const char *xml, size_t len, char *err, size_t errl
     int rc = 0;
     xmlNode *root = xmlDocGetRootElement(doc);
     if (doc->intSubset || doc->extSubset) {
-        xmlNode *dtd = (xmlNode *)(doc->intSubset ? doc->intSubset : doc->extSubset);
-        rc = bad(&b, "DOCTYPE", (int)xmlGetLineNo(dtd),
-                 "không cho phép khai báo DOCTYPE/ENTITY trong tài liệu BPMN");
+        /* the DTD node has no line number: count lines up to the declaration */
+        const char *dt = memmem(xml, len, "<!DOCTYPE", 9);
+        int line = 1;
+        for (const char *p = xml; dt && p < dt; p++)
+            line += *p == '\n';
+        rc = bad(&b, "DOCTYPE", line, "không cho phép khai báo DOCTYPE/ENTITY trong tài liệu BPMN");
     } else if (!root || !is_bpmn(root, "definitions")) {
         rc = bad(&b, root ? (const char *)root->name : "?", root ? (int)xmlGetLineNo(root) : 0,
                  "phần tử gốc phải là bpmn:definitions (namespace %s)", BPMN_NS);
