@@ -271,7 +271,7 @@ mkdir -p "$(dirname "$OUT")"
     echo
     echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "- Machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)"
-    echo "- egov: ${EGOV_VERSION} (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)); nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+    echo "- egov: ${EGOV_VERSION}; nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
     echo "- Deployment measured: one node, embedded SQLite, demo data (architecture.md §8 default)."
     echo "- Load from wrk on the same machine over 127.0.0.1: the servers and wrk share the $(nproc) cores."
     echo "  Runs alternate egov and nginx; each figure is the median of $RUNS runs of $DURATION."

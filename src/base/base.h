@@ -111,7 +111,7 @@ void eg_buf_append(eg_buf *b, const void *p, size_t n);
 void eg_buf_puts(eg_buf *b, const char *s);
 void eg_buf_putc(eg_buf *b, char c);
 void eg_buf_printf(eg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void eg_buf_vprintf(eg_buf *b, const char *fmt, va_list ap);
+void eg_buf_vprintf(eg_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void eg_buf_reset(eg_buf *b); /* len = 0, keeps memory */
 void eg_buf_free(eg_buf *b);
 const char *eg_buf_cstr(eg_buf *b); /* "" when empty */

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include "http/internal.h"
 
-#define CSP                                                                                    \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 
 /* 1 when s matches [A-Za-z0-9-]{1,64}. */
@@ -22,8 +22,8 @@ int eg__valid_request_id(const char *s)
     size_t n = 0;
     for (; s[n]; n++) {
         char c = s[n];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-';
+        int ok =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok || n >= 64)
             return 0;
     }
@@ -148,8 +148,8 @@ int eg_reply_problem_ex(eg_req *r, int status, const char *slug, const char *tit
 /* problem+json for an EG_E* code from the error table. Returns 0. */
 int eg_reply_problem(eg_req *r, int rc, const char *detail, json_t *errors)
 {
-    return eg_reply_problem_ex(r, eg_err_status(rc), eg_err_slug(rc), eg_err_title_vi(rc),
-                               detail, errors);
+    return eg_reply_problem_ex(r, eg_err_status(rc), eg_err_slug(rc), eg_err_title_vi(rc), detail,
+                               errors);
 }
 
 /* Records the detail of the problem the core sends when the handler returns rc < 0. */
