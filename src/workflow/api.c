@@ -375,7 +375,6 @@ static int task_delegate(eg_req *r)
         rc = eg_req_fail(r, EG_ECONFLICT, "Hãy nhận công việc trước khi chuyển cho người khác");
     if (!rc)
         rc = set_assignee(r, &t, who(p), to, "workflow.task.delegate");
-    json_decref(body);
     return rc ? rc : reload_reply(r, p, 200);
 }
 
@@ -417,7 +416,6 @@ static int task_complete(eg_req *r)
         rc = eg_wf_complete_task(app, eg_db_conn(app->db), t.id, who(p), vars, err, sizeof(err));
         rc = map_engine_error(r, rc, err);
     }
-    json_decref(body);
     if (rc)
         return rc;
     task_row done;
@@ -466,7 +464,6 @@ static int task_return(eg_req *r)
         eg_buf_free(&nfc);
         rc = map_engine_error(r, rc, err);
     }
-    json_decref(body);
     if (rc)
         return rc;
     return eg_reply_json(r, 200,
@@ -591,7 +588,6 @@ static int inst_create(eg_req *r)
         else
             rc = map_engine_error(r, rc, err);
     }
-    json_decref(body);
     if (rc)
         return rc;
     json_t *j = NULL;
@@ -710,7 +706,6 @@ static int inst_terminate(eg_req *r)
         if (rc == EG_ECONFLICT)
             rc = eg_req_fail(r, rc, "Hồ sơ quy trình đã kết thúc");
     }
-    json_decref(body);
     if (rc)
         return rc;
     json_t *j = NULL;

@@ -41,7 +41,7 @@ static struct {
 } hooks[8];
 static int nhooks;
 static struct {
-    int64_t id;
+    char sha[65];
     wf_model *m;
 } * cache;
 static int ncache, capcache;
@@ -102,12 +102,12 @@ static eg_wf_handler find_handler(const char *name, void **ctx)
     return fn;
 }
 
-const wf_model *eg__wf_model_get(eg_conn *c, int64_t def_id)
+const wf_model *eg__wf_model_get(eg_conn *c, int64_t def_id, const char *sha)
 {
     const wf_model *m = NULL;
     pthread_mutex_lock(&reg_mu);
     for (int i = 0; i < ncache; i++)
-        if (cache[i].id == def_id)
+        if (!strcmp(cache[i].sha, sha))
             m = cache[i].m;
     pthread_mutex_unlock(&reg_mu);
     if (m)
@@ -125,14 +125,14 @@ const wf_model *eg__wf_model_get(eg_conn *c, int64_t def_id)
         return NULL;
     pthread_mutex_lock(&reg_mu);
     for (int i = 0; i < ncache; i++)
-        if (cache[i].id == def_id)
+        if (!strcmp(cache[i].sha, sha))
             m = cache[i].m;
     if (!m) {
         if (ncache == capcache) {
             capcache = capcache ? capcache * 2 : 16;
             cache = realloc(cache, sizeof(*cache) * (size_t)capcache);
         }
-        cache[ncache].id = def_id;
+        snprintf(cache[ncache].sha, sizeof(cache[ncache].sha), "%s", sha);
         cache[ncache].m = nm;
         ncache++;
         m = nm;
@@ -496,7 +496,7 @@ static int enter_service_task(R *r, int el)
         rc = eg_exec(r->c, NULL,
                      "INSERT INTO wf_job (instance_id, token_id, element_id, handler, attempts, "
                      "next_at, state, last_error, created_at) VALUES (?,?,?,?,1,?,'pending',?,?)",
-                     "lltttll", r->inst, tok, r->m->els[el].id, r->m->els[el].handler,
+                     "llttltl", r->inst, tok, r->m->els[el].id, r->m->els[el].handler,
                      r->now + 2000, msg, r->now);
     if (!rc)
         rc = add_timers(r, el, tok);
@@ -668,8 +668,9 @@ static int load(R *r, int64_t inst)
         return fail(r, EG_ECONFLICT, "hồ sơ quy trình không còn hoạt động");
     eg_stmt *st;
     rc = eg_query(r->c, &st,
-                  "SELECT definition_id, def_key, business_key, agency_code, variables FROM "
-                  "wf_instance WHERE id = ?",
+                  "SELECT i.definition_id, i.def_key, i.business_key, i.agency_code, "
+                  "i.variables, d.sha256 FROM wf_instance i JOIN wf_definition d ON d.id = "
+                  "i.definition_id WHERE i.id = ?",
                   "l", inst);
     if (rc)
         return rc;
@@ -683,11 +684,13 @@ static int load(R *r, int64_t inst)
     r->agency = eg_arena_strdup(r->a, eg_col_text(st, 3));
     const char *vs = eg_col_text(st, 4);
     r->vars = json_loads(vs ? vs : "{}", 0, NULL);
+    char sha[65];
+    snprintf(sha, sizeof(sha), "%s", eg_col_text(st, 5) ? eg_col_text(st, 5) : "");
     eg_stmt_done(st);
     if (!r->vars)
         r->vars = json_object();
     r->inst = inst;
-    r->m = eg__wf_model_get(r->c, def);
+    r->m = eg__wf_model_get(r->c, def, sha);
     return r->m ? EG_OK : fail(r, EG_EINTERNAL, "không đọc được định nghĩa quy trình");
 }
 
@@ -783,22 +786,24 @@ int eg_wf_start(eg_app *app, eg_conn *c, const eg_wf_start_opts *o, int64_t *ins
         return rc;
     }
     int64_t def = 0, ver = 0;
+    char sha[65] = "";
     eg_stmt *st;
     rc = eg_query(c, &st,
-                  "SELECT id, version FROM wf_definition WHERE def_key = ? ORDER BY version DESC "
-                  "LIMIT 1",
+                  "SELECT id, version, sha256 FROM wf_definition WHERE def_key = ? ORDER BY "
+                  "version DESC LIMIT 1",
                   "t", o->definition_key);
     if (!rc) {
         if (eg_step(st) == EG_ROW) {
             def = eg_col_int64(st, 0);
             ver = eg_col_int64(st, 1);
+            snprintf(sha, sizeof(sha), "%s", eg_col_text(st, 2));
         }
         eg_stmt_done(st);
         if (!def)
             rc = fail(&r, EG_ENOTFOUND, "không có quy trình '%s'", o->definition_key);
     }
     if (!rc) {
-        r.m = eg__wf_model_get(c, def);
+        r.m = eg__wf_model_get(c, def, sha);
         if (!r.m)
             rc = EG_EINTERNAL;
     }

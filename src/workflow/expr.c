@@ -478,7 +478,7 @@ static val eval(E *x, const wf_expr *e)
             val s = a.t == N_STR ? a : b, o = a.t == N_STR ? b : a;
             char buf[64];
             if (o.t == N_BOOL)
-                snprintf(buf, sizeof(buf), "%s", o.n ? "true" : "false");
+                snprintf(buf, sizeof(buf), "%s", o.n != 0 ? "true" : "false");
             else
                 snprintf(buf, sizeof(buf), "%.15g", o.n);
             eq = strcmp(s.s, buf) == 0;

@@ -87,7 +87,8 @@ int eg__wf_due_value(const char *v, const json_t *vars, int64_t now, int64_t *du
                      size_t errlen);
 
 /* ---- engine (engine.c) ---- */
-const wf_model *eg__wf_model_get(eg_conn *c, int64_t definition_id);
+/* The parsed model of a definition, cached by the SHA-256 of its XML. */
+const wf_model *eg__wf_model_get(eg_conn *c, int64_t definition_id, const char *sha256);
 extern eg_app *eg__wf_app;
 /* Metrics counters. */
 extern volatile long eg__wf_timers_fired, eg__wf_jobs_failed, eg__wf_tasks_completed,

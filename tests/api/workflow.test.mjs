@@ -33,6 +33,11 @@ function account(srv, username, agency, roles) {
         { input: 'Mật-khẩu-thử-1234\n' },
     );
     assert.equal(add.status, 0, add.stderr);
+    return tokenOf(srv, username, agency, roles);
+}
+
+function tokenOf(srv, username, agency, roles) {
+    if (STUB) return `stub:${username}:${agency}:${roles.join(',')}`;
     const tok = egovCli(['token', '--data-dir', srv.dataDir, '--user', username]);
     assert.equal(tok.status, 0, tok.stderr);
     return tok.stdout.trim().split('\n').pop();
@@ -182,7 +187,7 @@ test('workflow: kill -9 with active timers and tasks; restart continues, no time
     let srv = await startServer({ dataDir: keep });
     try {
         const admin = account(srv, 'wfadmin', AG1, ['admin']);
-        const off1 = account(srv, 'wfoff1', AG1, ['officer', 'leader']);
+        let off1 = account(srv, 'wfoff1', AG1, ['officer', 'leader']);
         assert.equal((await deploy(srv.url, admin, BPMN)).status, 201);
         const short = [], long = [];
         for (let i = 0; i < 10; i++) {
@@ -193,6 +198,7 @@ test('workflow: kill -9 with active timers and tasks; restart continues, no time
         process.kill(srv.pid, 'SIGKILL');
         await srv.exited;
         srv = await startServer({ dataDir: keep });
+        off1 = tokenOf(srv, 'wfoff1', AG1, ['officer', 'leader']);
         for (const id of short) {
             const st = await waitFor(async () => {
                 const x = await request(`${srv.url}/api/v1/workflow/instances/${id}`, { token: off1 });
