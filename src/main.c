@@ -6,13 +6,11 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
 #include "portal/portal.h"
 
 const struct eg_module *const eg_modules[] = {
-    &eg_audit_module,
-    &eg_identity_module,
-    &eg_portal_module,
-    NULL,
+    &eg_audit_module, &eg_identity_module, &eg_notify_module, &eg_portal_module, NULL,
 };
 
 int main(int argc, char **argv)
