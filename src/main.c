@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "eams/eams.h"
 #include "workflow/workflow.h"
+#include "notify/notify.h"
 #include "portal/portal.h"
 
 /* clang-format off: one module per line keeps merges of new modules trivial */
@@ -19,6 +20,7 @@ const struct eg_module *const eg_modules[] = {
     &eg_catalog_module,
     &eg_eams_module,
     &eg_workflow_module,
+    &eg_notify_module,
     &eg_portal_module,
     NULL,
 };
