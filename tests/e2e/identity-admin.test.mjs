@@ -97,6 +97,8 @@ test('a citizen enrols TOTP on "my account"; an officer is refused on the admin 
     await p2.getByLabel('Tên đăng nhập').fill('xd.chuyenvien');
     await p2.getByLabel('Mật khẩu').fill(PW);
     await Promise.all([p2.waitForURL(/users\.html$/), p2.getByRole('button', { name: 'Đăng nhập' }).click()]);
+    // the page opens on the officer's own agency, which they may read
+    await p2.getByRole('cell', { name: 'xd.chuyenvien', exact: true }).waitFor();
     await p2.getByLabel('Mã cơ quan (CCC.BB.AA.LNN)').fill('000.00.04.H61');
     await p2.getByRole('button', { name: 'Xem danh sách' }).click();
     await p2.locator('#problem').waitFor({ state: 'visible' });
