@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (eg_csv_parse(a, (const char *)data, size, 5000, &c, err, sizeof(err)) == 0) {
         /* write back and parse again: same rows, same fields */
         eg_buf b = EG_BUF_INIT;
+        eg_buf_puts(&b, "\xEF\xBB\xBF"); /* the reader drops exactly one BOM */
         for (int i = 0; i < c.nrows; i++) {
             int all_empty = 1;
             for (int k = 0; k < c.rows[i].n; k++) {

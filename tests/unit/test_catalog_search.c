@@ -124,7 +124,7 @@ static void find(fixture *f, const char *q, char *out, size_t n)
     assert_int_equal(eg_fold(q, strlen(q), &fq), 0);
     eg_stmt *st;
     out[0] = 0;
-    int rc = eg_fts_search(eg_db_conn(f->db), "docs", eg_buf_cstr(&fq), 10, &st);
+    int rc = eg_fts_search(eg_db_conn(f->db), "docs", NULL, eg_buf_cstr(&fq), 10, &st);
     eg_buf_free(&fq);
     if (rc == EG_EINVAL)
         return;
