@@ -116,6 +116,23 @@ static int resolve_locked(const eg__agency_index *ix, const char *code, const ch
     return EG_EGONE;
 }
 
+int eg__agency_version_active(eg__catalog *st, const char *ref, const char *date)
+{
+    const char *at = strchr(ref, '@');
+    if (!at)
+        return 0;
+    int active = 0;
+    pthread_rwlock_rdlock(&st->agencies.lock);
+    for (int i = 0; i < st->agencies.n && !active; i++) {
+        const eg__agency *a = &st->agencies.v[i];
+        active = strlen(a->code) == (size_t)(at - ref) &&
+                 !strncmp(a->code, ref, (size_t)(at - ref)) && !strcmp(a->valid_from, at + 1) &&
+                 valid_at(a, date);
+    }
+    pthread_rwlock_unlock(&st->agencies.lock);
+    return active;
+}
+
 int eg_catalog_agency_resolve(const char *code, char out[14])
 {
     eg_app *app = eg__catalog_app();

@@ -658,7 +658,12 @@ void eg__catalog_routes(eg_app *app, eg_http *h)
     R("GET", "/api/v1/catalogs/{code}/items", items_list, "Các dòng của danh mục");
     R("PUT", "/api/v1/catalogs/{code}/items/{item}", item_put, "Tạo/sửa một dòng (If-Match)");
     R("GET", "/api/v1/catalogs/{code}/items/{item}/history", item_history, "Lịch sử một dòng");
-    R("POST", "/api/v1/catalogs/{code}/import", import, "Nhập CSV/JSON (tất cả hoặc không)");
+    {
+        static const eg_route_opts o = {.summary = "Nhập CSV/JSON (tất cả hoặc không)",
+                                        .tag = "catalog",
+                                        .max_body = 64u << 20};
+        eg_http_route(h, "POST", "/api/v1/catalogs/{code}/import", import, &o);
+    }
     R("GET", "/api/v1/catalogs/{code}/export", export, "Xuất danh mục (JSON hoặc CSV)");
     R("GET", "/dmdc/Metadata/{catalog}", dmdc_metadata, "DMDC: thuộc tính của danh mục");
     R("GET", "/dmdc/Category/{catalog}", dmdc_category, "DMDC: các dòng của danh mục");

@@ -40,6 +40,8 @@ eg__catalog *eg__catalog_state(eg_app *app);
 /* Reloads the in-memory index from catalog_agencies. */
 int eg__agency_reload(eg__catalog *st, eg_conn *c);
 void eg__agency_free(eg__catalog *st);
+/* 1 when the agency version "code@valid_from" is valid at date (search ranking). */
+int eg__agency_version_active(eg__catalog *st, const char *ref, const char *date);
 /* Today's VN date as "YYYY-MM-DD". */
 void eg__cat_today(char out[11]);
 /* Loads data/agencies/agencies.csv (idempotent). */

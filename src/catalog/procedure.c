@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include "catalog/catalog.h"
 #include "catalog/internal.h"
+#include "identity/identity.h"
 
 /* Checks one procedure document from data/ or an admin; message names the field. */
 static int procedure_check(json_t *p, char *err, size_t n)
@@ -298,6 +299,82 @@ static int procedure_get(eg_req *r)
     return eg_reply_json(r, 200, j);
 }
 
+/* PUT /api/v1/procedures/{code}: creates or replaces one procedure document (admin, or the
+ * agency_admin of its implementing agency — before and after the change); If-Match. */
+static int procedure_put(eg_req *r)
+{
+    eg_app *app = eg_req_app(r);
+    eg_arena *a = eg_req_arena(r);
+    const char *code = eg_req_param(r, "code");
+    if (!eg_valid_procedure_code(code))
+        return eg_req_fail_field(r, EG_EINVAL, "code",
+                                 "Mã thủ tục phải có dạng 1.001193.000.00.00.H61");
+    int rc = EG_OK;
+    json_t *body = eg_req_json(r, &rc);
+    if (!body)
+        return rc;
+    eg_conn *c = eg_db_conn(app->db);
+    int64_t version = 0;
+    char *old_agency = NULL;
+    rc = eg_query_text(c, a, &old_agency,
+                       "SELECT agency_code FROM catalog_procedures WHERE code = ?", "t", code);
+    if (rc && rc != EG_ENOTFOUND)
+        return rc;
+    int exists = rc == 0;
+    if (exists) {
+        rc = eg_query_int64(c, &version, "SELECT version FROM catalog_procedures WHERE code = ?",
+                            "t", code);
+        if (rc)
+            return rc;
+        eg_object o = {"procedure", old_agency, NULL};
+        rc = eg_authorize(r, "update", &o);
+        if (rc)
+            return rc;
+        if (eg_req_check_if_match(r, version))
+            return eg_req_fail(r, EG_EPRECOND, "Thủ tục đã bị thay đổi (phiên bản %lld)",
+                               (long long)version);
+    }
+    const char *agency = eg_json_str(body, "agency_code");
+    eg_object o2 = {"procedure", agency, NULL};
+    rc = eg_authorize(r, exists ? "update" : "create", &o2);
+    if (rc)
+        return rc;
+    if (eg_json_str(body, "code") && strcmp(eg_json_str(body, "code"), code))
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, "code",
+                                 "Mã trong nội dung khác mã trên URL");
+    json_object_set_new(body, "code", json_string(code));
+    const char *nm = eg_json_str(body, "name");
+    char *name = nm ? eg__cat_nfc(a, nm) : NULL;
+    if (nm && (!name || strlen(name) > 500))
+        return eg_req_fail_field(r, EG_EUNPROCESSABLE, "name", "Tên thủ tục không hợp lệ");
+    if (name)
+        json_object_set_new(body, "name", json_string(name));
+    char err[200];
+    rc = procedure_check(body, err, sizeof(err));
+    if (rc) {
+        const char *colon = strchr(err, ':');
+        char *field = eg_arena_strndup(a, err, colon ? (size_t)(colon - err) : strlen(err));
+        return eg_req_fail_field(r, rc, field, "%s", err);
+    }
+    char now[25];
+    eg_time_iso_ms(eg_now_ms(), now);
+    rc = eg_tx_begin(c);
+    if (!rc)
+        rc = procedure_store(c, body, now, 1);
+    if (!rc)
+        rc = eg__cat_audit(c, r, NULL, exists ? "procedure.update" : "procedure.create",
+                           "procedure", code, agency, NULL);
+    rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
+    if (rc)
+        return rc;
+    json_t *j;
+    rc = load(c, code, &j, &version);
+    if (rc)
+        return rc;
+    eg_reply_etag(r, version);
+    return eg_reply_json(r, exists ? 200 : 201, j);
+}
+
 void eg__procedure_routes(eg_app *app, eg_http *h)
 {
     (void)app;
@@ -307,4 +384,7 @@ void eg__procedure_routes(eg_app *app, eg_http *h)
                                       .tag = "catalog"};
     eg_http_route(h, "GET", "/api/v1/procedures", procedures_list, &list);
     eg_http_route(h, "GET", "/api/v1/procedures/{code}", procedure_get, &get);
+    static const eg_route_opts put = {.summary = "Tạo hoặc sửa một thủ tục (If-Match)",
+                                      .tag = "catalog"};
+    eg_http_route(h, "PUT", "/api/v1/procedures/{code}", procedure_put, &put);
 }

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include "catalog/internal.h"
 
-#define DOCS "catalog_search_docs"
+#define DOCS       "catalog_search_docs"
+#define CANDIDATES 200 /* best full-text hits re-ranked here */
 
 int eg__search_init(eg_conn *c)
 {
@@ -200,65 +201,40 @@ static int search(eg_req *r)
         limit = 100;
     eg_conn *c = eg_db_conn(app->db);
     eg_stmt *st;
-    int rc = eg_fts_search(c, DOCS, fq, 400, &st);
+    int rc = eg_fts_search(c, DOCS, "kind, ref, title, body, folded", fq, CANDIDATES, &st);
     if (rc == EG_EINVAL)
         return eg_reply_json(r, 200,
                              json_pack("{s:s, s:[], s:n}", "query", q, "items", "next_cursor"));
     if (rc)
         return rc;
-    hit *hits = eg_arena_alloc(a, sizeof(hit) * 400);
-    int nh = 0;
-    while (nh < 400 && (rc = eg_step(st)) == EG_ROW) {
-        hits[nh].id = eg_col_int64(st, 0);
-        hits[nh].score = eg_col_double(st, 1);
-        nh++;
-    }
-    eg_stmt_done(st);
-    if (rc < 0)
-        return rc;
+    hit *hits = eg_arena_alloc(a, sizeof(hit) * CANDIDATES);
     char today[11];
     eg__cat_today(today);
+    eg__catalog *cs = eg__catalog_state(app);
+    size_t fl = strlen(fq);
     int keep = 0;
-    for (int i = 0; i < nh; i++) {
-        rc = eg_query(c, &st, "SELECT kind, ref, title, body, folded FROM " DOCS " WHERE id = ?",
-                      "l", hits[i].id);
-        if (rc)
-            return rc;
-        if (eg_step(st) != EG_ROW || (kind && strcmp(kind, eg_col_text(st, 0)))) {
-            eg_stmt_done(st);
+    while (keep < CANDIDATES && (rc = eg_step(st)) == EG_ROW) {
+        if (kind && strcmp(kind, eg_col_text(st, 2)))
             continue;
-        }
         hit *h = &hits[keep++];
-        *h = hits[i];
-        h->kind = eg_arena_strdup(a, eg_col_text(st, 0));
-        h->ref = eg_arena_strdup(a, eg_col_text(st, 1));
-        h->title = eg_arena_strdup(a, eg_col_text(st, 2));
-        h->body = eg_arena_strdup(a, eg_col_text(st, 3));
-        const char *folded = eg_col_text(st, 4);
-        size_t fl = strlen(fq);
-        double s = h->score + kind_weight(h->kind);
+        h->id = eg_col_int64(st, 0);
+        h->kind = eg_arena_strdup(a, eg_col_text(st, 2));
+        h->ref = eg_arena_strdup(a, eg_col_text(st, 3));
+        h->title = eg_arena_strdup(a, eg_col_text(st, 4));
+        h->body = eg_arena_strdup(a, eg_col_text(st, 5));
+        const char *folded = eg_col_text(st, 6);
+        double s = eg_col_double(st, 1) + kind_weight(h->kind);
         if (strncmp(folded, fq, fl) == 0 && (folded[fl] == ' ' || folded[fl] == 0))
             s += 20;
         else if (strstr(folded, fq))
             s += 10;
-        eg_stmt_done(st);
-        if (!strcmp(h->kind, "agency")) {
-            const char *at = strchr(h->ref, '@');
-            int64_t open = 0;
-            if (at) {
-                char code[14];
-                snprintf(code, sizeof(code), "%.*s", (int)(at - h->ref), h->ref);
-                eg_query_int64(c, &open,
-                               "SELECT COUNT(*) FROM catalog_agencies WHERE code = ? AND "
-                               "valid_from = ? AND valid_from <= ? AND (valid_to IS NULL OR "
-                               "valid_to >= ?)",
-                               "tttt", code, at + 1, today, today);
-            }
-            if (open)
-                s += 5;
-        }
+        if (!strcmp(h->kind, "agency") && eg__agency_version_active(cs, h->ref, today))
+            s += 5;
         h->score = s;
     }
+    eg_stmt_done(st);
+    if (rc < 0)
+        return rc;
     qsort(hits, (size_t)keep, sizeof(hit), by_score);
     json_t *items = json_array();
     for (int i = 0; i < keep && i < limit; i++) {

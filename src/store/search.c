@@ -30,7 +30,7 @@ int eg_fts_ensure(eg_conn *c, const char *table)
     else
         snprintf(sql, sizeof(sql),
                  "CREATE VIRTUAL TABLE IF NOT EXISTS %s_fts USING fts5(folded, "
-                 "tokenize = 'unicode61 remove_diacritics 0')",
+                 "tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')",
                  table);
     return eg_exec_script(c, sql);
 }
@@ -84,28 +84,51 @@ static int build_query(const char *q, int pg, eg_buf *out)
     return n;
 }
 
-int eg_fts_search(eg_conn *c, const char *table, const char *folded_query, int limit, eg_stmt **out)
+int eg_fts_search(eg_conn *c, const char *table, const char *columns, const char *folded_query,
+                  int limit, eg_stmt **out)
 {
     check_ident(table);
+    if (columns)
+        for (const char *p = columns; *p; p++)
+            EG_ASSERT((*p >= 'a' && *p <= 'z') || *p == '_' || *p == ',' || *p == ' ' ||
+                      (*p >= '0' && *p <= '9'));
     int pg = eg_db_backend(eg_conn_db(c)) == EG_DB_POSTGRES;
     eg_buf q = EG_BUF_INIT;
     if (build_query(folded_query, pg, &q) == 0) {
         eg_buf_free(&q);
         return EG_EINVAL;
     }
-    char sql[400];
+    char sql[1024];
+    const char *sep = columns && *columns ? ", " : "";
+    if (!columns)
+        columns = "";
+    /* SQLite joins the FTS table (which has its own `folded`): qualify the columns */
+    eg_buf qual = EG_BUF_INIT;
+    for (const char *p = columns; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        eg_buf_printf(&qual, "%st.%.*s", qual.len ? ", " : "", (int)(e - p), p);
+        p = e;
+    }
     if (pg)
         snprintf(sql, sizeof(sql),
                  "SELECT id, CAST(ts_rank(to_tsvector('simple', folded), "
-                 "to_tsquery('simple', ?)) AS DOUBLE PRECISION) FROM %s WHERE "
+                 "to_tsquery('simple', ?)) AS DOUBLE PRECISION)%s%s FROM %s WHERE "
                  "to_tsvector('simple', folded) @@ to_tsquery('simple', ?) ORDER BY 2 DESC "
                  "LIMIT ?",
-                 table);
+                 sep, columns, table);
     else
         snprintf(sql, sizeof(sql),
-                 "SELECT rowid, -bm25(%s_fts) FROM %s_fts WHERE %s_fts MATCH ? "
-                 "ORDER BY bm25(%s_fts) LIMIT ?",
-                 table, table, table, table);
+                 "SELECT s.id, s.score%s%s FROM (SELECT rowid AS id, -bm25(%s_fts) AS score "
+                 "FROM %s_fts WHERE %s_fts MATCH ? ORDER BY bm25(%s_fts) LIMIT ?) s JOIN %s t "
+                 "ON t.id = s.id ORDER BY s.score DESC",
+                 sep, eg_buf_cstr(&qual), table, table, table, table, table);
+    eg_buf_free(&qual);
     int rc = pg ? eg_query(c, out, sql, "tti", eg_buf_cstr(&q), eg_buf_cstr(&q), limit)
                 : eg_query(c, out, sql, "ti", eg_buf_cstr(&q), limit);
     eg_buf_free(&q);

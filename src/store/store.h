@@ -136,8 +136,9 @@ int eg_fts_ensure(eg_conn *c, const char *table); /* idempotent, call at module 
 int eg_fts_put(eg_conn *c, const char *table, int64_t id, const char *folded);
 int eg_fts_delete(eg_conn *c, const char *table, int64_t id);
 /* Every word of folded_query must match as a prefix; rows (id BIGINT, score DOUBLE, higher
- * is better), best first, at most limit. EG_EINVAL when the query has no word. */
-int eg_fts_search(eg_conn *c, const char *table, const char *folded_query, int limit,
-                  eg_stmt **out);
+ * is better, then the table's `columns`, a code constant like "kind, ref" or NULL), best
+ * first, at most limit. EG_EINVAL when the query has no word. */
+int eg_fts_search(eg_conn *c, const char *table, const char *columns, const char *folded_query,
+                  int limit, eg_stmt **out);
 
 #endif

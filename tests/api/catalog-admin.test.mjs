@@ -169,6 +169,31 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         assertProblem(await api('/dmdc/Category/tp_loaiviec', { body: [{ Ma: 'N', Ten: 'N' }] }), 401);
     });
 
+    await t.test('procedure edits: agency admins for their own procedures, If-Match', async () => {
+        const path = '/api/v1/procedures/2.000488.000.00.00.H61';
+        const cur = await api(path);
+        const doc = { ...cur.json, processing_days: 7 };
+        delete doc.agency_name;
+        assertProblem(await api(path, { method: 'PUT', body: doc, token: xdAdmin }), 403);
+        assertProblem(await api(path, { method: 'PUT', body: doc, token: officer }), 403);
+        assertProblem(await api(path, { method: 'PUT', body: { ...doc, agency_code: '000.00.05.H61' }, token: tpAdmin }), 403);
+        const neg = await api(path, { method: 'PUT', body: { ...doc, processing_days: -1 }, token: tpAdmin });
+        assertProblem(neg, 422);
+        assert.equal(neg.json.errors[0].field, 'processing_days');
+        assertProblem(await api(path, { method: 'PUT', body: doc, token: tpAdmin, headers: { 'If-Match': '"v999"' } }), 412);
+        assert.equal((await api(path)).json.processing_days, 10, 'failed edits change nothing');
+        const ok = await api(path, { method: 'PUT', body: doc, token: tpAdmin, headers: { 'If-Match': cur.headers.get('etag') } });
+        assert.equal(ok.status, 200, ok.text);
+        assert.equal(ok.json.processing_days, 7);
+        assert.notEqual(ok.headers.get('etag'), cur.headers.get('etag'));
+        // a new procedure by the platform admin is searchable at once
+        const nu = { ...doc, code: undefined, national_code: '1.999001', name: 'Thủ tục thử nghiệm tìm kiếm mới' };
+        const created = await api('/api/v1/procedures/1.999001.000.00.00.H61', { method: 'PUT', body: nu, token: admin });
+        assert.equal(created.status, 201, created.text);
+        const s = await api(`/api/v1/search?q=${encodeURIComponent('thu tuc thu nghiem tim kiem moi')}`);
+        assert.equal(s.json.items[0].code, '1.999001.000.00.00.H61');
+    });
+
     await t.test('organisation changes as data: a merger of two wards', async () => {
         const body = { kind: 'merge', effective_date: '2026-01-01', note: 'Thử nghiệm hợp nhất',
             sources: ['000.00.34.H61', '000.00.35.H61'],
