@@ -6,12 +6,21 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "sign/sign.h"
 #include "notify/notify.h"
 #include "portal/portal.h"
 
+/* One module per line keeps merges of this list trivial. */
+/* clang-format off */
 const struct eg_module *const eg_modules[] = {
-    &eg_audit_module, &eg_identity_module, &eg_notify_module, &eg_portal_module, NULL,
+    &eg_audit_module,
+    &eg_identity_module,
+    &eg_sign_module,
+    &eg_notify_module,
+    &eg_portal_module,
+    NULL,
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

@@ -1,0 +1,192 @@
+/* Unit tests for src/sign: the seed creates an ECDSA P-256 key and a self-issued certificate
+ * named after the site (idempotently); a signed document verifies and names its signer; one
+ * changed character, a signature by an untrusted key, a removed signature, a signature over
+ * a fragment and an XXE attempt are all refused (the XXE without leaking /etc/passwd); a peer
+ * certificate placed in trusted/ is accepted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "sign/sign.h"
+#include "sign/internal.h"
+
+struct fixture {
+    char dir[64];
+    eg_app app;
+};
+
+static const char *doc_vi =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<KetQua xmlns=\"urn:egov:ketqua\"><MaHoSo>000.00.07.H62-261128-0001</MaHoSo>"
+    "<NguoiNop>Nguyễn Thị Hoà</NguoiNop><DiaChi>Đường 30/4, phường An Hội</DiaChi>"
+    "<NoiDung>Giấy chứng nhận đăng ký hộ kinh doanh</NoiDung></KetQua>\n";
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/egov-sign-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    char err[256];
+    if (eg_config_load(NULL, &f->app.cfg, err, sizeof(err)) != EG_OK)
+        return -1;
+    eg_config_set(f->app.cfg, "site.name", "Cổng dịch vụ công tỉnh Vĩnh Long");
+    eg_config_set(f->app.cfg, "site.province", "Tỉnh Vĩnh Long");
+    f->app.data_dir = f->dir;
+    eg_log_set_level(EG_LOG_ERROR);
+    if (eg_sign_module.init(&f->app) != EG_OK || eg_sign_module.seed(&f->app, 0) != EG_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    eg_sign_module.shutdown(&f->app);
+    eg_config_free(f->app.cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static int verify(struct fixture *f, const char *xml, char *subject, char *err)
+{
+    return eg_sign_verify_xml(&f->app, xml, strlen(xml), subject, 256, err, 256);
+}
+
+static void test_seed_idempotent_certificate(void **state)
+{
+    struct fixture *f = *state;
+    eg_buf a = EG_BUF_INIT, b = EG_BUF_INIT;
+    assert_int_equal(eg_sign_certificate_pem(&f->app, &a), EG_OK);
+    assert_non_null(strstr(a.data, "-----BEGIN CERTIFICATE-----"));
+    assert_int_equal(eg_sign_module.seed(&f->app, 0), EG_OK);
+    assert_int_equal(eg_sign_certificate_pem(&f->app, &b), EG_OK);
+    assert_string_equal(a.data, b.data); /* not regenerated */
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "openssl x509 -in %s/keys/sign/platform.crt -noout -text", f->dir);
+    FILE *p = popen(cmd, "r");
+    char line[512];
+    int ec = 0;
+    while (fgets(line, sizeof(line), p))
+        if (strstr(line, "prime256v1") || strstr(line, "P-256"))
+            ec = 1;
+    pclose(p);
+    assert_true(ec);
+    eg_buf_free(&a);
+    eg_buf_free(&b);
+}
+
+static void test_sign_verify_ok(void **state)
+{
+    struct fixture *f = *state;
+    eg_buf out = EG_BUF_INIT;
+    char err[256] = "", subject[256];
+    assert_int_equal(eg_sign_xml(&f->app, doc_vi, strlen(doc_vi), &out, err, sizeof(err)), EG_OK);
+    assert_non_null(strstr(out.data, "ecdsa-sha256"));
+    assert_non_null(strstr(out.data, "X509Certificate>MII"));
+    assert_non_null(strstr(out.data, "Nguyễn Thị Hoà"));
+    assert_int_equal(verify(f, out.data, subject, err), EG_OK);
+    assert_non_null(strstr(subject, "CN=Cổng dịch vụ công tỉnh Vĩnh Long"));
+    assert_non_null(strstr(subject, "O=Tỉnh Vĩnh Long"));
+    eg_buf_free(&out);
+}
+
+static void test_tampered_invalid(void **state)
+{
+    struct fixture *f = *state;
+    eg_buf out = EG_BUF_INIT;
+    char err[256], subject[256];
+    assert_int_equal(eg_sign_xml(&f->app, doc_vi, strlen(doc_vi), &out, err, sizeof(err)), EG_OK);
+    char *q = strstr(out.data, "0001</MaHoSo>");
+    assert_non_null(q);
+    q[3] = '2'; /* one character of the signed content */
+    assert_int_equal(verify(f, out.data, subject, err), EG_EUNPROCESSABLE);
+    assert_string_equal(subject, "");
+    assert_non_null(strstr(err, "thay đổi"));
+    /* signature removed */
+    char *s = strstr(out.data, "<Signature");
+    assert_non_null(s);
+    strcpy(s, "</KetQua>");
+    assert_int_equal(verify(f, out.data, subject, err), EG_EUNPROCESSABLE);
+    eg_buf_free(&out);
+}
+
+static void test_untrusted_then_trusted(void **state)
+{
+    struct fixture *f = *state;
+    char key[128], crt[128], err[256], subject[256];
+    snprintf(key, sizeof(key), "%s/other.key", f->dir);
+    snprintf(crt, sizeof(crt), "%s/other.crt", f->dir);
+    assert_int_equal(eg__sign_keygen(key, crt, "Kẻ giả mạo", "Không rõ", 30), EG_OK);
+    eg_buf out = EG_BUF_INIT;
+    err[0] = '\0';
+    assert_int_equal(eg__sign_xml_with(key, crt, doc_vi, strlen(doc_vi), &out, err, sizeof(err)),
+                     EG_OK);
+    assert_int_equal(verify(f, out.data, subject, err), EG_EUNPROCESSABLE);
+    assert_non_null(strstr(err, "tin cậy"));
+    /* the same document once its certificate is trusted (a peer province) */
+    char dst[160], cmd[400];
+    snprintf(dst, sizeof(dst), "%s/keys/sign/trusted/peer.pem", f->dir);
+    snprintf(cmd, sizeof(cmd), "cp %s %s", crt, dst);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(verify(f, out.data, subject, err), EG_OK);
+    assert_non_null(strstr(subject, "CN=Kẻ giả mạo"));
+    eg_buf_free(&out);
+}
+
+static void test_fragment_signature_refused(void **state)
+{
+    struct fixture *f = *state;
+    eg_buf out = EG_BUF_INIT;
+    char err[256], subject[256];
+    assert_int_equal(eg_sign_xml(&f->app, doc_vi, strlen(doc_vi), &out, err, sizeof(err)), EG_OK);
+    /* wrap: move the signed document under a new root with forged content beside it */
+    const char *body = strstr(out.data, "<KetQua");
+    assert_non_null(body);
+    eg_buf w = EG_BUF_INIT;
+    eg_buf_printf(&w, "<Wrapper><Forged>Nội dung giả</Forged>%s</Wrapper>", body);
+    assert_int_equal(verify(f, w.data, subject, err), EG_EUNPROCESSABLE);
+    eg_buf_free(&w);
+    eg_buf_free(&out);
+}
+
+static void test_xxe_refused(void **state)
+{
+    struct fixture *f = *state;
+    const char *xxe = "<?xml version=\"1.0\"?>\n"
+                      "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n<x>&e;</x>";
+    char err[256], subject[256];
+    int rc = verify(f, xxe, subject, err);
+    assert_int_equal(rc, EG_EINVAL);
+    assert_null(strstr(err, "root:"));
+    assert_non_null(strstr(err, "DTD"));
+    eg_buf out = EG_BUF_INIT;
+    assert_int_equal(eg_sign_xml(&f->app, xxe, strlen(xxe), &out, err, sizeof(err)), EG_EINVAL);
+    assert_int_equal(out.len, 0);
+    /* not well-formed */
+    assert_int_equal(verify(f, "<a><b></a>", subject, err), EG_EINVAL);
+    assert_int_equal(verify(f, "", subject, err), EG_EINVAL);
+    eg_buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_seed_idempotent_certificate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_verify_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untrusted_then_trusted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragment_signature_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xxe_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
