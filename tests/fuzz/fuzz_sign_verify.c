@@ -9,6 +9,9 @@
 #include <unistd.h>
 #include "sign/sign.h"
 
+/* The module list the CLI code in libegov.a refers to (src/main.c is not linked in). */
+const struct eg_module *const eg_modules[] = {&eg_sign_module, NULL};
+
 static eg_app app;
 
 static void setup_once(void)
