@@ -10,16 +10,11 @@ static int cmd_sign(int argc, char **argv)
     static const char *const opts[] = {"--data-dir", "--config", NULL};
     if (eg_arg_check(argc, argv, "sign", opts, NULL))
         return 1;
-    const char *dir = eg_arg(argc, argv, "--data-dir");
-    if (!dir)
-        return eg_cli_fail("sign: --data-dir is required");
     eg_app app = {0};
+    if (eg_cli_open(&app, argc, argv, "sign", 0))
+        return 1;
     char err[512] = "";
-    int rc = eg_app_open(&app, dir, eg_arg(argc, argv, "--config"), 0, err, sizeof(err));
-    if (rc) {
-        eg_app_close(&app);
-        return eg_cli_fail("sign: %s", err[0] ? err : eg_strerror(rc));
-    }
+    int rc;
     eg_buf in = EG_BUF_INIT, out = EG_BUF_INIT;
     char chunk[8192];
     size_t n;
