@@ -434,6 +434,29 @@ static void test_max_attempts_failed(void **state)
     json_decref(items);
 }
 
+/* A pass that died after claiming: the row stays untouched until its lease expires. */
+static void test_stale_claim_recovered(void **state)
+{
+    struct fixture *f = *state;
+    struct peer *p = peer_start(0, 0);
+    set_smtp(f, p->port);
+    eg_conn *c = eg_db_conn(f->app.db);
+    int64_t id = 0, now = eg_now_ms();
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_EMAIL, "binh@example.com", "s", "b", "dossier", "d6", &id),
+        EG_OK);
+    assert_int_equal(eg_exec(c, NULL,
+                             "UPDATE notify_outbox SET status = 'sending', claimed_by = 'dead', "
+                             "claim_until = ? WHERE id = ?",
+                             "ll", now + 5000, id),
+                     EG_OK);
+    assert_int_equal(eg_notify_deliver(&f->app, now), 0);
+    assert_int_equal(p->nmsg, 0);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 5001), 1);
+    assert_int_equal(p->nmsg, 1);
+    peer_stop(p);
+}
+
 struct pass_arg {
     eg_app *app;
     int64_t now;
@@ -537,13 +560,10 @@ static void test_subject_encoding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(test_validation_and_transaction),
-        BOTH(test_smtp_delivery),
-        BOTH(test_peer_down_then_up),
-        BOTH(test_max_attempts_failed),
-        BOTH(test_concurrent_passes_send_once),
-        BOTH(test_sms_gateway),
-        cmocka_unit_test(test_subject_encoding),
+        BOTH(test_validation_and_transaction),  BOTH(test_smtp_delivery),
+        BOTH(test_peer_down_then_up),           BOTH(test_max_attempts_failed),
+        BOTH(test_concurrent_passes_send_once), BOTH(test_sms_gateway),
+        BOTH(test_stale_claim_recovered),       cmocka_unit_test(test_subject_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
