@@ -14,6 +14,11 @@
 #include <cmocka.h>
 #include "sign/sign.h"
 #include "sign/internal.h"
+#include <libxml/parser.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/crypto.h>
 
 /* The module list the CLI code in libegov.a refers to (src/main.c is not linked in). */
 const struct eg_module *const eg_modules[] = {&eg_sign_module, NULL};
@@ -146,6 +151,39 @@ static void test_untrusted_then_trusted(void **state)
     eg_buf_free(&out);
 }
 
+/* A signature carrying its own public key (KeyValue, RSA) instead of a certificate: anyone could
+ * produce one, so it must not verify. */
+static void test_keyvalue_key_refused(void **state)
+{
+    struct fixture *f = *state;
+    char key[128], cmd[256], err[256], subject[256];
+    snprintf(key, sizeof(key), "%s/rsa.key", f->dir);
+    snprintf(cmd, sizeof(cmd), "openssl genrsa -out %s 2048 2>/dev/null", key);
+    assert_int_equal(system(cmd), 0);
+    xmlDocPtr doc = xmlReadMemory(doc_vi, (int)strlen(doc_vi), "d.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr sig =
+        xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+    xmlAddChild(xmlDocGetRootElement(doc), sig);
+    xmlNodePtr ref =
+        xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId);
+    xmlSecTmplKeyInfoAddKeyValue(xmlSecTmplSignatureEnsureKeyInfo(sig, NULL));
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+    ctx->signKey = xmlSecCryptoAppKeyLoad(key, xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+    assert_non_null(ctx->signKey);
+    assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
+    xmlChar *mem = NULL;
+    int n = 0;
+    xmlDocDumpMemory(doc, &mem, &n);
+    assert_non_null(strstr((char *)mem, "RSAKeyValue"));
+    assert_int_equal(eg_sign_verify_xml(&f->app, (char *)mem, (size_t)n, subject, 256, err, 256),
+                     EG_EUNPROCESSABLE);
+    xmlFree(mem);
+    xmlSecDSigCtxDestroy(ctx);
+    xmlFreeDoc(doc);
+}
+
 static void test_fragment_signature_refused(void **state)
 {
     struct fixture *f = *state;
@@ -188,6 +226,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sign_verify_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_then_trusted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyvalue_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragment_signature_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xxe_refused, setup, teardown),
     };
