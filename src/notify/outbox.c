@@ -199,6 +199,21 @@ static void record(eg_app *app, eg_conn *c, const char *token, struct msg *m, in
     eg_buf_free(&masked);
 }
 
+/* The channel is not configured (no notify.smtp_url / sms_url): not an attempt. The message
+ * goes back to pending for a minute, its attempts untouched, so configuring the transport
+ * later delivers everything queued meanwhile. */
+static void defer(eg_conn *c, const char *token, struct msg *m, const char *why, int64_t now)
+{
+    eg_exec(c, NULL,
+            "UPDATE notify_outbox SET status = 'pending', next_at = ?, claimed_by = NULL, "
+            "claim_until = NULL, last_error = ? WHERE id = ? AND claimed_by = ?",
+            "ltlt", now + 60000, why, m->id, token);
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", (long long)m->id);
+    eg_log(EG_LOG_WARN, "notify", NULL, "notification deferred", "outbox_id", sid, "error", why,
+           NULL);
+}
+
 int eg_notify_deliver(eg_app *app, int64_t now_ms)
 {
     eg_conn *c = eg_db_conn(app->db);
@@ -216,7 +231,10 @@ int eg_notify_deliver(eg_app *app, int64_t now_ms)
         rc = m.channel == EG_NOTIFY_SMS ? eg__notify_sms(app->cfg, m.to, m.body, err, sizeof(err))
                                         : eg__notify_smtp(app->cfg, m.to, m.subject, m.body, m.id,
                                                           now_ms, err, sizeof(err));
-        record(app, c, token, &m, rc == EG_OK, rc == EG_OK ? NULL : err, now_ms);
+        if (rc == EG_EUNAVAIL)
+            defer(c, token, &m, err, now_ms);
+        else
+            record(app, c, token, &m, rc == EG_OK, rc == EG_OK ? NULL : err, now_ms);
         free(m.to);
         free(m.subject);
         free(m.body);

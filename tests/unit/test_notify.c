@@ -457,6 +457,24 @@ static void test_stale_claim_recovered(void **state)
     peer_stop(p);
 }
 
+/* No SMS gateway configured: the message waits, its attempts untouched. */
+static void test_unconfigured_channel_waits(void **state)
+{
+    struct fixture *f = *state;
+    eg_conn *c = eg_db_conn(f->app.db);
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_SMS, "0987654321", NULL, "b", "dossier", "d7", NULL), EG_OK);
+    int64_t now = eg_now_ms();
+    assert_int_equal(eg_notify_deliver(&f->app, now), 1);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 1000), 0);
+    json_t *items = list_ref(f, "d7");
+    json_t *it = json_array_get(items, 0);
+    assert_string_equal(eg_json_str(it, "status"), "pending");
+    assert_int_equal(eg_json_int(it, "attempts", -1), 0);
+    assert_non_null(strstr(eg_json_str(it, "last_error"), "sms_url"));
+    json_decref(items);
+}
+
 struct pass_arg {
     eg_app *app;
     int64_t now;
@@ -560,10 +578,15 @@ static void test_subject_encoding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(test_validation_and_transaction),  BOTH(test_smtp_delivery),
-        BOTH(test_peer_down_then_up),           BOTH(test_max_attempts_failed),
-        BOTH(test_concurrent_passes_send_once), BOTH(test_sms_gateway),
-        BOTH(test_stale_claim_recovered),       cmocka_unit_test(test_subject_encoding),
+        BOTH(test_validation_and_transaction),
+        BOTH(test_smtp_delivery),
+        BOTH(test_peer_down_then_up),
+        BOTH(test_max_attempts_failed),
+        BOTH(test_concurrent_passes_send_once),
+        BOTH(test_sms_gateway),
+        BOTH(test_stale_claim_recovered),
+        BOTH(test_unconfigured_channel_waits),
+        cmocka_unit_test(test_subject_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
