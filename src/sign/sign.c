@@ -269,6 +269,21 @@ int eg_sign_verify_xml(eg_app *app, const char *xml, size_t len, char *subject, 
     }
     ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;
     xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData, (xmlSecPtr)xmlSecKeyDataX509Id);
+    /* References may only canonicalise, drop the signature and digest: no XSLT (whose
+     * document() reads files), no XPath, no base64 tricks, no SHA-1. The context owns the list. */
+    ctx->enabledReferenceTransforms = xmlSecPtrListCreate(xmlSecTransformIdListId);
+    xmlSecTransformId allowed[] = {xmlSecTransformEnvelopedId,
+                                   xmlSecTransformExclC14NId,
+                                   xmlSecTransformExclC14NWithCommentsId,
+                                   xmlSecTransformInclC14NId,
+                                   xmlSecTransformInclC14NWithCommentsId,
+                                   xmlSecTransformInclC14N11Id,
+                                   xmlSecTransformSha256Id,
+                                   xmlSecTransformSha384Id,
+                                   xmlSecTransformSha512Id};
+    for (size_t i = 0; ctx->enabledReferenceTransforms && i < sizeof(allowed) / sizeof(*allowed);
+         i++)
+        xmlSecPtrListAdd(ctx->enabledReferenceTransforms, (xmlSecPtr)allowed[i]);
     int ret = xmlSecDSigCtxVerify(ctx, node);
     if (ret < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
         if (!ctx->signKey)

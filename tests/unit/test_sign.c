@@ -151,6 +151,47 @@ static void test_untrusted_then_trusted(void **state)
     eg_buf_free(&out);
 }
 
+/* Signs doc_vi directly with xmlsec: key (PEM), cert (NULL = KeyInfo/KeyValue instead of
+ * X509Data), algorithm, and an XPath filter instead of the enveloped transform when xpath. */
+static char *xmlsec_sign(const char *key, const char *cert, xmlSecTransformId alg, int xpath)
+{
+    xmlDocPtr doc = xmlReadMemory(doc_vi, (int)strlen(doc_vi), "d.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, alg, NULL);
+    xmlAddChild(xmlDocGetRootElement(doc), sig);
+    xmlNodePtr ref =
+        xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+    if (xpath) {
+        static const xmlChar *ns[] = {BAD_CAST "dsig",
+                                      BAD_CAST "http://www.w3.org/2000/09/xmldsig#", NULL};
+        xmlNodePtr t = xmlSecTmplReferenceAddTransform(ref, xmlSecTransformXPathId);
+        assert_int_equal(
+            xmlSecTmplTransformAddXPath(t, BAD_CAST "not(ancestor-or-self::dsig:Signature)", ns),
+            0);
+    } else {
+        xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId);
+    }
+    xmlNodePtr ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
+    if (cert)
+        xmlSecTmplX509DataAddCertificate(xmlSecTmplKeyInfoAddX509Data(ki));
+    else
+        xmlSecTmplKeyInfoAddKeyValue(ki);
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+    ctx->signKey = xmlSecCryptoAppKeyLoad(key, xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+    assert_non_null(ctx->signKey);
+    if (cert)
+        assert_int_equal(xmlSecCryptoAppKeyCertLoad(ctx->signKey, cert, xmlSecKeyDataFormatPem), 0);
+    assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
+    xmlChar *mem = NULL;
+    int n = 0;
+    xmlDocDumpMemory(doc, &mem, &n);
+    char *r = strdup((char *)mem);
+    xmlFree(mem);
+    xmlSecDSigCtxDestroy(ctx);
+    xmlFreeDoc(doc);
+    return r;
+}
+
 /* A signature carrying its own public key (KeyValue, RSA) instead of a certificate: anyone could
  * produce one, so it must not verify. */
 static void test_keyvalue_key_refused(void **state)
@@ -160,28 +201,27 @@ static void test_keyvalue_key_refused(void **state)
     snprintf(key, sizeof(key), "%s/rsa.key", f->dir);
     snprintf(cmd, sizeof(cmd), "openssl genrsa -out %s 2048 2>/dev/null", key);
     assert_int_equal(system(cmd), 0);
-    xmlDocPtr doc = xmlReadMemory(doc_vi, (int)strlen(doc_vi), "d.xml", NULL, XML_PARSE_NONET);
-    assert_non_null(doc);
-    xmlNodePtr sig =
-        xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
-    xmlAddChild(xmlDocGetRootElement(doc), sig);
-    xmlNodePtr ref =
-        xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
-    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId);
-    xmlSecTmplKeyInfoAddKeyValue(xmlSecTmplSignatureEnsureKeyInfo(sig, NULL));
-    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
-    ctx->signKey = xmlSecCryptoAppKeyLoad(key, xmlSecKeyDataFormatPem, NULL, NULL, NULL);
-    assert_non_null(ctx->signKey);
-    assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
-    xmlChar *mem = NULL;
-    int n = 0;
-    xmlDocDumpMemory(doc, &mem, &n);
-    assert_non_null(strstr((char *)mem, "RSAKeyValue"));
-    assert_int_equal(eg_sign_verify_xml(&f->app, (char *)mem, (size_t)n, subject, 256, err, 256),
-                     EG_EUNPROCESSABLE);
-    xmlFree(mem);
-    xmlSecDSigCtxDestroy(ctx);
-    xmlFreeDoc(doc);
+    char *xml = xmlsec_sign(key, NULL, xmlSecTransformRsaSha256Id, 0);
+    assert_non_null(strstr(xml, "RSAKeyValue"));
+    assert_int_equal(verify(f, xml, subject, err), EG_EUNPROCESSABLE);
+    free(xml);
+}
+
+/* The platform's own key, but the Reference uses an XPath transform (not on the allowed list;
+ * XSLT and friends are refused the same way). The control signs with the enveloped transform. */
+static void test_reference_transform_restricted(void **state)
+{
+    struct fixture *f = *state;
+    char key[128], crt[128], err[256], subject[256];
+    snprintf(key, sizeof(key), "%s/keys/sign/platform.key", f->dir);
+    snprintf(crt, sizeof(crt), "%s/keys/sign/platform.crt", f->dir);
+    char *ok = xmlsec_sign(key, crt, xmlSecTransformEcdsaSha256Id, 0);
+    assert_int_equal(verify(f, ok, subject, err), EG_OK);
+    char *xp = xmlsec_sign(key, crt, xmlSecTransformEcdsaSha256Id, 1);
+    assert_non_null(strstr(xp, "XPath"));
+    assert_int_equal(verify(f, xp, subject, err), EG_EUNPROCESSABLE);
+    free(ok);
+    free(xp);
 }
 
 static void test_fragment_signature_refused(void **state)
@@ -227,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_then_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyvalue_key_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reference_transform_restricted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragment_signature_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xxe_refused, setup, teardown),
     };
