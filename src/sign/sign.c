@@ -284,6 +284,16 @@ int eg_sign_verify_xml(eg_app *app, const char *xml, size_t len, char *subject, 
     for (size_t i = 0; ctx->enabledReferenceTransforms && i < sizeof(allowed) / sizeof(*allowed);
          i++)
         xmlSecPtrListAdd(ctx->enabledReferenceTransforms, (xmlSecPtr)allowed[i]);
+    /* SignedInfo: the same canonicalisations, and SHA-2 RSA or ECDSA signatures only */
+    xmlSecTransformId sig_allowed[] = {
+        xmlSecTransformExclC14NId,    xmlSecTransformExclC14NWithCommentsId,
+        xmlSecTransformInclC14NId,    xmlSecTransformInclC14NWithCommentsId,
+        xmlSecTransformInclC14N11Id,  xmlSecTransformRsaSha256Id,
+        xmlSecTransformRsaSha384Id,   xmlSecTransformRsaSha512Id,
+        xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+        xmlSecTransformEcdsaSha512Id};
+    for (size_t i = 0; i < sizeof(sig_allowed) / sizeof(*sig_allowed); i++)
+        xmlSecPtrListAdd(&ctx->transformCtx.enabledTransforms, (xmlSecPtr)sig_allowed[i]);
     int ret = xmlSecDSigCtxVerify(ctx, node);
     if (ret < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
         if (!ctx->signKey)

@@ -220,8 +220,13 @@ static void test_reference_transform_restricted(void **state)
     char *xp = xmlsec_sign(key, crt, xmlSecTransformEcdsaSha256Id, 1);
     assert_non_null(strstr(xp, "XPath"));
     assert_int_equal(verify(f, xp, subject, err), EG_EUNPROCESSABLE);
+    /* SHA-1 signature method: refused too */
+    char *sha1 = xmlsec_sign(key, crt, xmlSecTransformEcdsaSha1Id, 0);
+    assert_non_null(strstr(sha1, "ecdsa-sha1"));
+    assert_int_equal(verify(f, sha1, subject, err), EG_EUNPROCESSABLE);
     free(ok);
     free(xp);
+    free(sha1);
 }
 
 static void test_fragment_signature_refused(void **state)
