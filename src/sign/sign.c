@@ -77,17 +77,21 @@ static void silent(void *ctx, const char *msg, ...)
 }
 
 /* Parses untrusted XML: no network, no entity substitution, no DTD at all. libxml2's generic
- * error channel (encoding errors bypass XML_PARSE_NOERROR) is silenced for this thread so
- * hostile input cannot flood stderr, which carries the JSON log. */
+ * error channel (encoding errors bypass XML_PARSE_NOERROR) is silenced during the parse so
+ * hostile input cannot flood stderr, which carries the JSON log; the caller's handler is
+ * restored afterwards. */
 static xmlDocPtr parse(const char *xml, size_t len, char *err, size_t errlen)
 {
     if (len == 0 || len > INT_MAX) {
         snprintf(err, errlen, "tài liệu XML rỗng hoặc quá lớn");
         return NULL;
     }
+    xmlGenericErrorFunc old = xmlGenericError;
+    void *old_ctx = xmlGenericErrorContext;
     xmlSetGenericErrorFunc(NULL, silent);
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "document.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlSetGenericErrorFunc(old_ctx, old);
     if (!doc) {
         const xmlError *e = xmlGetLastError();
         snprintf(err, errlen, "XML không đúng cú pháp (dòng %d): %s", e ? e->line : 0,
