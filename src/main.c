@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "sign/sign.h"
 #include "catalog/catalog.h"
 #include "eams/eams.h"
 #include "workflow/workflow.h"
@@ -17,6 +18,7 @@
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
+    &eg_sign_module,
     &eg_catalog_module,
     &eg_eams_module,
     &eg_workflow_module,

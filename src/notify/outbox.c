@@ -3,8 +3,8 @@
  *
  * Design: eg_notify_enqueue inserts a 'pending' row on the caller's connection, so it commits
  * or rolls back with the caller's change. A delivery pass (the scheduler tick, or any node)
- * picks due rows and claims each with a conditional UPDATE (pending, or sending with an
- * expired lease -> sending, claimed_by = this pass, claim_until = now + lease); only the pass
+ * picks due rows one at a time and claims each with a conditional UPDATE (pending, or sending with
+ * an expired lease -> sending, claimed_by = this pass, claim_until = now + lease); only the pass
  * whose UPDATE changed the row sends it, so two threads or nodes never send one message twice
  * in a pass, and a node that died mid-send releases its rows when the lease expires (delivery
  * is at least once). The outcome is written with the attempt record in one transaction, only
@@ -19,7 +19,7 @@
 
 #define MAX_BODY    (64 * 1024)
 #define MAX_SUBJECT 998
-#define BATCH       32
+#define BATCH       32 /* messages per pass at most (also bounded by notify.pass_ms) */
 
 int eg_notify_enqueue(eg_conn *c, int channel, const char *to, const char *subject,
                       const char *body, const char *ref_type, const char *ref_id, int64_t *id)
@@ -116,22 +116,24 @@ struct msg {
     char *to, *subject, *body;
 };
 
-/* Claims up to BATCH due rows for token; returns how many (in out). */
-static int claim(eg_conn *c, const char *token, int64_t now, int64_t lease, struct msg *out)
+/* Claims one due row for token: 1 with *m filled (caller frees its strings), 0 when nothing
+ * is due, or a negative EG_E*. Rows are claimed one at a time, right before they are sent, so
+ * a claim never waits behind other messages and its lease covers one send only. */
+static int claim_one(eg_conn *c, const char *token, int64_t now, int64_t lease, struct msg *m)
 {
-    int64_t ids[BATCH];
+    enum { CANDIDATES = 8 };
+    int64_t ids[CANDIDATES];
     int n = 0;
     eg_stmt *st;
     int rc = eg_query(c, &st,
                       "SELECT id FROM notify_outbox WHERE (status = 'pending' AND next_at <= ?) "
                       "OR (status = 'sending' AND claim_until < ?) ORDER BY next_at, id LIMIT ?",
-                      "lli", now, now, BATCH);
+                      "lli", now, now, (int)CANDIDATES);
     if (rc)
         return rc;
-    while (n < BATCH && eg_step(st) == EG_ROW)
+    while (n < CANDIDATES && eg_step(st) == EG_ROW)
         ids[n++] = eg_col_int64(st, 0);
     eg_stmt_done(st);
-    int got = 0;
     for (int i = 0; i < n; i++) {
         int64_t changed = 0;
         rc = eg_exec(c, &changed,
@@ -140,14 +142,14 @@ static int claim(eg_conn *c, const char *token, int64_t now, int64_t lease, stru
                      "(status = 'sending' AND claim_until < ?))",
                      "tllll", token, now + lease, ids[i], now, now);
         if (rc || changed != 1)
-            continue;
+            continue; /* another pass took it */
         if (eg_query(c, &st,
                      "SELECT channel, recipient, subject, body, attempts FROM notify_outbox "
                      "WHERE id = ?",
                      "l", ids[i]) != EG_OK)
             continue;
-        if (eg_step(st) == EG_ROW) {
-            struct msg *m = &out[got++];
+        int found = eg_step(st) == EG_ROW;
+        if (found) {
             m->id = ids[i];
             m->channel = (int)eg_col_int64(st, 0);
             m->to = eg_strdup(eg_col_text(st, 1));
@@ -156,8 +158,10 @@ static int claim(eg_conn *c, const char *token, int64_t now, int64_t lease, stru
             m->attempts = (int)eg_col_int64(st, 4);
         }
         eg_stmt_done(st);
+        if (found)
+            return 1;
     }
-    return got;
+    return 0;
 }
 
 static void record(eg_app *app, eg_conn *c, const char *token, struct msg *m, int ok,
@@ -195,27 +199,46 @@ static void record(eg_app *app, eg_conn *c, const char *token, struct msg *m, in
     eg_buf_free(&masked);
 }
 
+/* The channel is not configured (no notify.smtp_url / sms_url): not an attempt. The message
+ * goes back to pending for a minute, its attempts untouched, so configuring the transport
+ * later delivers everything queued meanwhile. */
+static void defer(eg_conn *c, const char *token, struct msg *m, const char *why, int64_t now)
+{
+    eg_exec(c, NULL,
+            "UPDATE notify_outbox SET status = 'pending', next_at = ?, claimed_by = NULL, "
+            "claim_until = NULL, last_error = ? WHERE id = ? AND claimed_by = ?",
+            "ltlt", now + 60000, why, m->id, token);
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", (long long)m->id);
+    eg_log(EG_LOG_WARN, "notify", NULL, "notification deferred", "outbox_id", sid, "error", why,
+           NULL);
+}
+
 int eg_notify_deliver(eg_app *app, int64_t now_ms)
 {
     eg_conn *c = eg_db_conn(app->db);
     char token[27];
     eg_new_id(token);
     int64_t lease = eg_config_int(app->cfg, "notify.claim_ms", 300000);
-    struct msg msgs[BATCH];
-    int n = claim(c, token, now_ms, lease, msgs);
-    if (n <= 0)
-        return n < 0 ? n : 0;
-    for (int i = 0; i < n; i++) {
-        struct msg *m = &msgs[i];
+    int64_t budget = eg_config_int(app->cfg, "notify.pass_ms", 5000), t0 = eg_mono_ms();
+    int n = 0;
+    while (n < BATCH && eg_mono_ms() - t0 < budget) {
+        struct msg m = {0};
+        int rc = claim_one(c, token, now_ms, lease, &m);
+        if (rc <= 0)
+            return n > 0 ? n : rc;
         char err[256] = "";
-        int rc = m->channel == EG_NOTIFY_SMS
-                     ? eg__notify_sms(app->cfg, m->to, m->body, err, sizeof(err))
-                     : eg__notify_smtp(app->cfg, m->to, m->subject, m->body, m->id, now_ms, err,
-                                       sizeof(err));
-        record(app, c, token, m, rc == EG_OK, rc == EG_OK ? NULL : err, now_ms);
-        free(m->to);
-        free(m->subject);
-        free(m->body);
+        rc = m.channel == EG_NOTIFY_SMS ? eg__notify_sms(app->cfg, m.to, m.body, err, sizeof(err))
+                                        : eg__notify_smtp(app->cfg, m.to, m.subject, m.body, m.id,
+                                                          now_ms, err, sizeof(err));
+        if (rc == EG_EUNAVAIL)
+            defer(c, token, &m, err, now_ms);
+        else
+            record(app, c, token, &m, rc == EG_OK, rc == EG_OK ? NULL : err, now_ms);
+        free(m.to);
+        free(m.subject);
+        free(m.body);
+        n++;
     }
     return n;
 }

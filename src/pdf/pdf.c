@@ -264,9 +264,10 @@ static int wrap(eg_pdf *p, HPDF_Font f, float size, const char *s, float w, cons
 
 enum { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
 
-/* Draws one line with its baseline at y inside [x, x+w). */
-static void draw(eg_pdf *p, HPDF_Font f, float size, float x, float w, float y, int align,
-                 const char *s)
+/* Draws one line with its baseline at y inside [x, x+w); slanted (a sheared text matrix on
+ * the regular font: an oblique face would embed a third font subset) when italic. */
+static void draw_ex(eg_pdf *p, HPDF_Font f, float size, float x, float w, float y, int align,
+                    const char *s, int italic)
 {
     if (!*s)
         return;
@@ -277,8 +278,19 @@ static void draw(eg_pdf *p, HPDF_Font f, float size, float x, float w, float y, 
         x += w - tw;
     HPDF_Page_BeginText(p->page);
     HPDF_Page_SetFontAndSize(p->page, f, size);
-    HPDF_Page_TextOut(p->page, x, y, s);
+    if (italic) {
+        HPDF_Page_SetTextMatrix(p->page, 1, 0, 0.21f, 1, x, y);
+        HPDF_Page_ShowText(p->page, s);
+    } else {
+        HPDF_Page_TextOut(p->page, x, y, s);
+    }
     HPDF_Page_EndText(p->page);
+}
+
+static void draw(eg_pdf *p, HPDF_Font f, float size, float x, float w, float y, int align,
+                 const char *s)
+{
+    draw_ex(p, f, size, x, w, y, align, s, 0);
 }
 
 /* Flows wrapped text across pages. */
@@ -351,13 +363,12 @@ void eg_pdf_heading(eg_pdf *p, const char *agency_lines, const char *place_date)
     p->y = yl < yr ? yl : yr;
     if (place_date && *place_date) {
         p->y -= 4;
-        float save = p->y;
-        p->y = save;
         const char **lines;
         int n = wrap(p, p->font, size, text(p, place_date), rw, &lines);
         for (int i = 0; i < n; i++) {
             p->y -= size * LEADING;
-            draw(p, p->font, size, M_LEFT + lw, rw, p->y + size * 0.3f, ALIGN_CENTER, lines[i]);
+            draw_ex(p, p->font, size, M_LEFT + lw, rw, p->y + size * 0.3f, ALIGN_CENTER, lines[i],
+                    1);
         }
     }
     p->y -= 10;
@@ -562,7 +573,7 @@ void eg_pdf_signature(eg_pdf *p, const char *role, const char *note, const char 
         n = wrap(p, p->font, 10, text(p, note), w, &lines);
         for (int i = 0; i < n; i++) {
             p->y -= 10 * LEADING;
-            draw(p, p->font, 10, x, w, p->y + 3, ALIGN_CENTER, lines[i]);
+            draw_ex(p, p->font, 10, x, w, p->y + 3, ALIGN_CENTER, lines[i], 1);
         }
     }
     p->y -= 60;

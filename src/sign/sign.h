@@ -18,7 +18,7 @@ int eg_sign_xml(eg_app *app, const char *xml, size_t len, eg_buf *out, char *err
 /* Verifies an enveloped XML-DSig signature. 0 when valid and signed by a key the platform
  * trusts (its own certificate, or one in <data_dir>/keys/sign/trusted/); subject gets the
  * signer's certificate subject. EG_EUNPROCESSABLE when the signature is missing, invalid or
- * untrusted (err says which). */
+ * untrusted (err says which); EG_EINVAL when xml is not well-formed or carries a DTD. */
 int eg_sign_verify_xml(eg_app *app, const char *xml, size_t len, char *subject, size_t sublen,
                        char *err, size_t errlen);
 

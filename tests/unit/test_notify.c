@@ -434,6 +434,47 @@ static void test_max_attempts_failed(void **state)
     json_decref(items);
 }
 
+/* A pass that died after claiming: the row stays untouched until its lease expires. */
+static void test_stale_claim_recovered(void **state)
+{
+    struct fixture *f = *state;
+    struct peer *p = peer_start(0, 0);
+    set_smtp(f, p->port);
+    eg_conn *c = eg_db_conn(f->app.db);
+    int64_t id = 0, now = eg_now_ms();
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_EMAIL, "binh@example.com", "s", "b", "dossier", "d6", &id),
+        EG_OK);
+    assert_int_equal(eg_exec(c, NULL,
+                             "UPDATE notify_outbox SET status = 'sending', claimed_by = 'dead', "
+                             "claim_until = ? WHERE id = ?",
+                             "ll", now + 5000, id),
+                     EG_OK);
+    assert_int_equal(eg_notify_deliver(&f->app, now), 0);
+    assert_int_equal(p->nmsg, 0);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 5001), 1);
+    assert_int_equal(p->nmsg, 1);
+    peer_stop(p);
+}
+
+/* No SMS gateway configured: the message waits, its attempts untouched. */
+static void test_unconfigured_channel_waits(void **state)
+{
+    struct fixture *f = *state;
+    eg_conn *c = eg_db_conn(f->app.db);
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_SMS, "0987654321", NULL, "b", "dossier", "d7", NULL), EG_OK);
+    int64_t now = eg_now_ms();
+    assert_int_equal(eg_notify_deliver(&f->app, now), 1);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 1000), 0);
+    json_t *items = list_ref(f, "d7");
+    json_t *it = json_array_get(items, 0);
+    assert_string_equal(eg_json_str(it, "status"), "pending");
+    assert_int_equal(eg_json_int(it, "attempts", -1), 0);
+    assert_non_null(strstr(eg_json_str(it, "last_error"), "sms_url"));
+    json_decref(items);
+}
+
 struct pass_arg {
     eg_app *app;
     int64_t now;
@@ -543,6 +584,8 @@ int main(void)
         BOTH(test_max_attempts_failed),
         BOTH(test_concurrent_passes_send_once),
         BOTH(test_sms_gateway),
+        BOTH(test_stale_claim_recovered),
+        BOTH(test_unconfigured_channel_waits),
         cmocka_unit_test(test_subject_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
