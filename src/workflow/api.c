@@ -577,11 +577,15 @@ static int inst_create(eg_req *r)
     int64_t id = 0;
     char err[400] = "";
     if (!rc) {
+        const char *idem = eg_req_header(r, "Idempotency-Key");
+        if (idem && (strlen(idem) == 0 || strlen(idem) > 128))
+            return eg_req_fail(r, EG_EINVAL, "Idempotency-Key phải dài 1-128 ký tự");
         eg_wf_start_opts o = {.definition_key = key,
                               .business_key = bk,
                               .agency_code = agency,
                               .variables = vars,
-                              .by = eg_actor(r)};
+                              .by = eg_actor(r),
+                              .idempotency_key = idem};
         rc = eg_wf_start(app, eg_db_conn(app->db), &o, &id, err, sizeof(err));
         if (rc == EG_ENOTFOUND)
             rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "definition_key", "%s", err);

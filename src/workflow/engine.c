@@ -785,6 +785,17 @@ int eg_wf_start(eg_app *app, eg_conn *c, const eg_wf_start_opts *o, int64_t *ins
         eg_arena_free(r.a);
         return rc;
     }
+    if (o->idempotency_key && o->by) {
+        int64_t prev = 0;
+        if (eg_query_int64(c, &prev,
+                           "SELECT id FROM wf_instance WHERE started_by = ? AND idem_key = ?", "tt",
+                           o->by, o->idempotency_key) == EG_OK) {
+            *instance_id = prev;
+            eg_tx_commit(c);
+            eg_arena_free(r.a);
+            return EG_OK;
+        }
+    }
     int64_t def = 0, ver = 0;
     char sha[65] = "";
     eg_stmt *st;
@@ -825,8 +836,8 @@ int eg_wf_start(eg_app *app, eg_conn *c, const eg_wf_start_opts *o, int64_t *ins
         eg_stmt *ist;
         rc = eg_prepare(c,
                         "INSERT INTO wf_instance (definition_id, def_key, version, business_key, "
-                        "agency_code, state, variables, started_at, started_by, due_at) VALUES "
-                        "(?,?,?,?,?,'active','{}',?,?,?) RETURNING id",
+                        "agency_code, state, variables, started_at, started_by, due_at, "
+                        "idem_key) VALUES (?,?,?,?,?,'active','{}',?,?,?,?) RETURNING id",
                         &ist);
         if (!rc) {
             eg_bind_int64(ist, 1, def);
@@ -840,6 +851,7 @@ int eg_wf_start(eg_app *app, eg_conn *c, const eg_wf_start_opts *o, int64_t *ins
                 eg_bind_int64(ist, 8, due);
             else
                 eg_bind_null(ist, 8);
+            eg_bind_text(ist, 9, o->idempotency_key, -1);
             rc = eg_step(ist);
             if (rc == EG_ROW) {
                 r.inst = eg_col_int64(ist, 0);

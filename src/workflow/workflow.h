@@ -62,12 +62,14 @@ int eg_wf_deploy(eg_conn *c, const char *xml, size_t len, const char *by, char k
                  int *version, char *err, size_t errlen);
 
 typedef struct {
-    const char *definition_key; /* latest deployed version is used */
-    const char *business_key;   /* e.g. the dossier code; may be NULL */
-    const char *agency_code;    /* owning agency (tasks are visible to its staff) */
-    const json_t *variables;    /* object or NULL (borrowed) */
-    const char *by;             /* actor for the history/audit */
-    int64_t due_ms;             /* instance SLA; 0 = from the model's egov:workingDays */
+    const char *definition_key;  /* latest deployed version is used */
+    const char *business_key;    /* e.g. the dossier code; may be NULL */
+    const char *agency_code;     /* owning agency (tasks are visible to its staff) */
+    const json_t *variables;     /* object or NULL (borrowed) */
+    const char *by;              /* actor for the history/audit */
+    int64_t due_ms;              /* instance SLA; 0 = from the model's egov:workingDays */
+    const char *idempotency_key; /* with `by`: a second start with the same pair returns the
+                                    first instance (EG_OK, same id) instead of a new one */
 } eg_wf_start_opts;
 
 /* Starts an instance and runs it to its first wait states. EG_ENOTFOUND for an unknown key,

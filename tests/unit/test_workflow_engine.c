@@ -220,6 +220,11 @@ static void test_xor_and_versions(void **state)
                          "NULL AND state = 'open'",
                          id),
                      1);
+    /* overdue in working time: flagged once by the scheduler (escalation) */
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms()), 0);
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms() + 30LL * 86400000), 1);
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms() + 30LL * 86400000), 0);
+    assert_int_equal(q64(c, "SELECT escalated FROM wf_task WHERE instance_id = ?", id), 1);
     /* a new version does not move the running instance */
     char *v2 = strdup(XOR_MODEL);
     memcpy(strstr(v2, "id=\"B\""), "id=\"B\"", 6);
