@@ -9,6 +9,8 @@
 #include "workflow/workflow.h"
 #include "portal/portal.h"
 
+/* One module per line keeps merges of this list trivial. */
+/* clang-format off */
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
@@ -16,6 +18,7 @@ const struct eg_module *const eg_modules[] = {
     &eg_portal_module,
     NULL,
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

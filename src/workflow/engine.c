@@ -38,6 +38,11 @@ static struct {
 } hooks[8];
 static int nhooks;
 static struct {
+    eg_wf_overdue_hook fn;
+    void *ctx;
+} ohooks[8];
+static int nohooks;
+static struct {
     char sha[65];
     wf_model *m;
 } * cache;
@@ -79,6 +84,27 @@ void eg_wf_on_end(eg_wf_end_hook fn, void *ctx)
         nhooks++;
     }
     pthread_mutex_unlock(&reg_mu);
+}
+
+void eg_wf_on_overdue(eg_wf_overdue_hook fn, void *ctx)
+{
+    pthread_mutex_lock(&reg_mu);
+    if (nohooks < 8) {
+        ohooks[nohooks].fn = fn;
+        ohooks[nohooks].ctx = ctx;
+        nohooks++;
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void eg__wf_call_overdue(eg_conn *c, int64_t task_id, int64_t inst, const char *el,
+                         const char *agency)
+{
+    pthread_mutex_lock(&reg_mu);
+    int n = nohooks;
+    pthread_mutex_unlock(&reg_mu);
+    for (int i = 0; i < n; i++)
+        ohooks[i].fn(c, task_id, inst, el, agency, ohooks[i].ctx);
 }
 
 eg_wf_handler eg__wf_find_handler(const char *name, void **ctx)

@@ -129,6 +129,8 @@ int eg__wf_audit(wf_run *r, const char *action, json_t *detail); /* steals detai
 int eg__wf_merge_vars(wf_run *r, const json_t *vars);
 eg_wf_handler eg__wf_find_handler(const char *name, void **ctx);
 void eg__wf_call_hooks(wf_run *r, const char *state);
+void eg__wf_call_overdue(eg_conn *c, int64_t task_id, int64_t inst, const char *el,
+                         const char *agency);
 
 /* ---- HTTP (api.c) ---- */
 void eg__wf_routes(eg_app *app, eg_http *h);

@@ -201,6 +201,10 @@ static int escalate(eg_app *app, eg_conn *c, int64_t now)
                                  .detail = d};
             rc = eg_audit_append(c, &ev);
             json_decref(d);
+            if (!rc)
+                eg__wf_call_overdue(c, id, eg_json_int(row, "instance_id", 0),
+                                    eg_json_str(row, "element_id"),
+                                    eg_json_str(row, "agency_code"));
             n++;
         }
         if (rc)

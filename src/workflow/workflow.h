@@ -55,6 +55,12 @@ typedef void (*eg_wf_end_hook)(eg_conn *c, int64_t instance_id, const char *defi
                                void *ctx);
 void eg_wf_on_end(eg_wf_end_hook fn, void *ctx);
 
+/* Told, inside the flagging transaction, when an open task passes its due date (once per task;
+ * the escalation point: notify the unit leader, raise a dashboard alert). At most 8 hooks. */
+typedef void (*eg_wf_overdue_hook)(eg_conn *c, int64_t task_id, int64_t instance_id,
+                                   const char *element_id, const char *agency_code, void *ctx);
+void eg_wf_on_overdue(eg_wf_overdue_hook fn, void *ctx);
+
 /* Deploys BPMN XML. Returns 0 with the process key and new version (or the latest version
  * when the same XML is already deployed), EG_EUNPROCESSABLE with "element 'X' (line N): why"
  * in err for an invalid model. by: actor recorded on the definition. */
