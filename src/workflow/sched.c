@@ -27,24 +27,35 @@ static int fire_timer(eg_app *app, eg_conn *c, int64_t timer_id)
     }
     int64_t n = 0, inst = 0, tok = 0;
     char *el_id = NULL;
-    rc = eg_exec(c, &n,
-                 "UPDATE wf_timer SET state = 'fired', fired_at = ? WHERE id = ? AND state = "
-                 "'pending'",
-                 "ll", r.now, timer_id);
-    if (!rc && n == 1) {
-        eg_stmt *st;
-        rc = eg_query(c, &st, "SELECT instance_id, token_id, element_id FROM wf_timer WHERE id = ?",
-                      "l", timer_id);
-        if (!rc) {
-            if (eg_step(st) == EG_ROW) {
-                inst = eg_col_int64(st, 0);
-                tok = eg_col_int64(st, 1);
-                el_id = eg_arena_strdup(r.a, eg_col_text(st, 2));
-            }
-            eg_stmt_done(st);
+    /* Lock order as every other operation: the instance row first, then the timer claim
+     * (a task completion cancelling this timer holds the instance and then the timer). */
+    eg_stmt *st;
+    rc = eg_query(c, &st,
+                  "SELECT instance_id, token_id, element_id FROM wf_timer WHERE id = ? AND state = "
+                  "'pending'",
+                  "l", timer_id);
+    if (!rc) {
+        if (eg_step(st) == EG_ROW) {
+            inst = eg_col_int64(st, 0);
+            tok = eg_col_int64(st, 1);
+            el_id = eg_arena_strdup(r.a, eg_col_text(st, 2));
         }
-        if (!rc)
-            rc = eg__wf_load(&r, inst);
+        eg_stmt_done(st);
+    }
+    if (!rc && inst) {
+        rc = eg__wf_load(&r, inst);
+        if (rc == EG_ECONFLICT) /* instance ended meanwhile: the timer is moot */
+            rc = eg_exec(c, NULL,
+                         "UPDATE wf_timer SET state = 'cancelled' WHERE id = ? AND state = "
+                         "'pending'",
+                         "l", timer_id);
+        else if (!rc)
+            rc = eg_exec(c, &n,
+                         "UPDATE wf_timer SET state = 'fired', fired_at = ? WHERE id = ? AND "
+                         "state = 'pending'",
+                         "ll", r.now, timer_id);
+    }
+    if (!rc && n == 1) {
         int el = rc ? -1 : eg__wf_el_index(r.m, el_id);
         if (!rc && el < 0)
             rc = EG_EINTERNAL;
@@ -75,8 +86,6 @@ static int fire_timer(eg_app *app, eg_conn *c, int64_t timer_id)
                     &r, "workflow.timer.fire",
                     json_pack("{s:I, s:s}", "timer_id", (json_int_t)timer_id, "element_id", el_id));
         }
-        if (rc == EG_ECONFLICT) /* instance already ended: the claim alone is the outcome */
-            rc = EG_OK;
     }
     if (rc && rc != EG_EBUSY) {
         /* a timer whose path cannot run must not spin: park it as an incident */
