@@ -497,11 +497,22 @@ static int defs_deploy(eg_req *r)
     return eg_reply_json(r, 201, json_pack("{s:s, s:i}", "key", key, "version", version));
 }
 
+/* Definitions are internal: staff and systems only (not citizens or businesses). */
+static int require_staff(eg_req *r, const eg_principal **p)
+{
+    int rc = eg_require_principal(r, p);
+    if (rc)
+        return rc;
+    if (!(*p)->kind || (strcmp((*p)->kind, "staff") != 0 && strcmp((*p)->kind, "system") != 0))
+        return eg_req_fail(r, EG_EFORBIDDEN, "Chỉ cán bộ mới xem được quy trình");
+    return EG_OK;
+}
+
 static int defs_list(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
     const eg_principal *p;
-    int rc = eg_require_principal(r, &p);
+    int rc = require_staff(r, &p);
     if (rc)
         return rc;
     json_t *rows = NULL;
@@ -521,7 +532,7 @@ static int defs_get(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
     const eg_principal *p;
-    int rc = eg_require_principal(r, &p);
+    int rc = require_staff(r, &p);
     if (rc)
         return rc;
     const char *key = eg_req_param(r, "key");
@@ -546,7 +557,7 @@ static int defs_get(eg_req *r)
 
 /* ---------------------------------------------------------------- instances */
 
-static int may_read_instance(const eg_principal *p, const char *agency)
+int eg__wf_may_read(const eg_principal *p, const char *agency)
 {
     eg_object o = {"workflow_instance", agency, NULL};
     return eg_authz(p, "read", &o) == 0;
@@ -577,11 +588,15 @@ static int inst_create(eg_req *r)
     int64_t id = 0;
     char err[400] = "";
     if (!rc) {
+        const char *idem = eg_req_header(r, "Idempotency-Key");
+        if (idem && (strlen(idem) == 0 || strlen(idem) > 128))
+            return eg_req_fail(r, EG_EINVAL, "Idempotency-Key phải dài 1-128 ký tự");
         eg_wf_start_opts o = {.definition_key = key,
                               .business_key = bk,
                               .agency_code = agency,
                               .variables = vars,
-                              .by = eg_actor(r)};
+                              .by = eg_actor(r),
+                              .idempotency_key = idem};
         rc = eg_wf_start(app, eg_db_conn(app->db), &o, &id, err, sizeof(err));
         if (rc == EG_ENOTFOUND)
             rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "definition_key", "%s", err);
@@ -609,7 +624,7 @@ static int inst_get(eg_req *r)
         return eg_req_fail(r, rc, "Không tìm thấy hồ sơ quy trình");
     if (rc)
         return rc;
-    if (!may_read_instance(p, eg_json_str(j, "agency_code"))) {
+    if (!eg__wf_may_read(p, eg_json_str(j, "agency_code"))) {
         json_decref(j);
         return eg_req_fail(r, EG_ENOTFOUND, "Không tìm thấy hồ sơ quy trình");
     }
@@ -655,7 +670,7 @@ static int inst_list(eg_req *r)
     int more = 0;
     json_array_foreach(rows, i, row)
     {
-        if (!may_read_instance(p, eg_json_str(row, "agency_code")))
+        if (!eg__wf_may_read(p, eg_json_str(row, "agency_code")))
             continue;
         if ((int)json_array_size(items) >= limit) {
             more = 1;
@@ -692,7 +707,7 @@ static int inst_terminate(eg_req *r)
     eg_conn *c = eg_db_conn(app->db);
     rc = eg_query_text(c, eg_req_arena(r), &agency,
                        "SELECT COALESCE(agency_code, '') FROM wf_instance WHERE id = ?", "l", id);
-    if (rc == EG_ENOTFOUND || (!rc && !may_read_instance(p, agency)))
+    if (rc == EG_ENOTFOUND || (!rc && !eg__wf_may_read(p, agency)))
         return eg_req_fail(r, EG_ENOTFOUND, "Không tìm thấy hồ sơ quy trình");
     if (!rc)
         rc = eg_authorize(r, "terminate", &(eg_object){"workflow_instance", agency, NULL});
@@ -713,160 +728,6 @@ static int inst_terminate(eg_req *r)
     return rc ? rc : eg_reply_json(r, 200, j);
 }
 
-/* ---------------------------------------------------------------- monitoring */
-
-/* GET /api/v1/workflow/stats: open tasks per process/step/agency, instances per process/state,
- * overdue counts; only agencies whose instances the caller may read. */
-static int stats(eg_req *r)
-{
-    eg_app *app = eg_req_app(r);
-    const eg_principal *p;
-    int rc = eg_require_principal(r, &p);
-    if (rc)
-        return rc;
-    int64_t now = eg_now_ms();
-    eg_conn *c = eg_db_conn(app->db);
-    json_t *steps = NULL, *procs = NULL;
-    rc = eg_query_json(c, &steps,
-                       "SELECT def_key AS definition_key, element_id, agency_code, COUNT(*) AS "
-                       "open_tasks, SUM(CASE WHEN due_at IS NOT NULL AND due_at < ? THEN 1 ELSE "
-                       "0 END) AS overdue FROM wf_task WHERE state = 'open' GROUP BY def_key, "
-                       "element_id, agency_code ORDER BY def_key, element_id, agency_code",
-                       "l", now);
-    if (!rc)
-        rc = eg_query_json(c, &procs,
-                           "SELECT def_key AS definition_key, agency_code, state, COUNT(*) AS "
-                           "instances, SUM(CASE WHEN state = 'active' AND due_at IS NOT NULL AND "
-                           "due_at < ? THEN 1 ELSE 0 END) AS overdue FROM wf_instance GROUP BY "
-                           "def_key, agency_code, state ORDER BY def_key, agency_code, state",
-                           "l", now);
-    if (rc) {
-        json_decref(steps);
-        return rc;
-    }
-    json_t *out[2] = {json_array(), json_array()}, *in[2] = {steps, procs};
-    for (int k = 0; k < 2; k++) {
-        size_t i;
-        json_t *row;
-        json_array_foreach(in[k], i, row)
-        {
-            if (may_read_instance(p, eg_json_str(row, "agency_code")))
-                json_array_append(out[k], row);
-        }
-        json_decref(in[k]);
-    }
-    return eg_reply_json(r, 200, json_pack("{s:o, s:o}", "steps", out[0], "processes", out[1]));
-}
-
-static int incidents(eg_req *r)
-{
-    eg_app *app = eg_req_app(r);
-    const eg_principal *p;
-    int rc = eg_require_principal(r, &p);
-    if (rc)
-        return rc;
-    json_t *rows = NULL;
-    rc = eg_query_json(eg_db_conn(app->db), &rows,
-                       "SELECT j.id, j.instance_id, j.element_id, j.handler, j.attempts, "
-                       "j.last_error, j.state, i.business_key, i.agency_code, i.def_key AS "
-                       "definition_key FROM wf_job j JOIN wf_instance i ON i.id = j.instance_id "
-                       "WHERE j.state IN ('incident', 'pending') ORDER BY j.id LIMIT 500",
-                       "");
-    if (rc)
-        return rc;
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        if (may_read_instance(p, eg_json_str(row, "agency_code")))
-            json_array_append(items, row);
-    }
-    json_decref(rows);
-    return eg_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
-}
-
-static int incident_retry(eg_req *r)
-{
-    eg_app *app = eg_req_app(r);
-    const eg_principal *p;
-    int rc = eg_require_principal(r, &p);
-    if (rc)
-        return rc;
-    int64_t id = strtoll(eg_req_param(r, "id"), NULL, 10);
-    eg_conn *c = eg_db_conn(app->db);
-    char *agency = NULL;
-    rc = eg_query_text(c, eg_req_arena(r), &agency,
-                       "SELECT COALESCE(i.agency_code, '') FROM wf_job j JOIN wf_instance i ON "
-                       "i.id = j.instance_id WHERE j.id = ? AND j.state = 'incident'",
-                       "l", id);
-    if (rc == EG_ENOTFOUND || (!rc && !may_read_instance(p, agency)))
-        return eg_req_fail(r, EG_ENOTFOUND, "Không có sự cố %lld", (long long)id);
-    if (!rc)
-        rc = eg_authorize(r, "retry", &(eg_object){"workflow_incident", agency, NULL});
-    if (!rc)
-        rc = eg_tx_begin(c);
-    if (rc)
-        return rc;
-    rc = eg_exec(c, NULL,
-                 "UPDATE wf_job SET state = 'pending', attempts = 0, next_at = ? WHERE id = ? AND "
-                 "state = 'incident'",
-                 "ll", eg_now_ms(), id);
-    if (!rc) {
-        char sid[32];
-        snprintf(sid, sizeof(sid), "%lld", (long long)id);
-        eg_audit_event ev = {.actor = eg_actor(r),
-                             .action = "workflow.incident.retry",
-                             .object_type = "workflow_incident",
-                             .object_id = sid,
-                             .agency = agency,
-                             .request_id = eg_req_id(r)};
-        rc = eg_audit_append(c, &ev);
-    }
-    rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-    return rc ? rc
-              : eg_reply_json(r, 200,
-                              json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "pending"));
-}
-
-void eg__wf_metrics(eg_buf *out, void *appv)
-{
-    eg_app *app = appv;
-    eg_buf_printf(out,
-                  "# TYPE egov_workflow_instances_started_total counter\n"
-                  "egov_workflow_instances_started_total %ld\n"
-                  "# TYPE egov_workflow_instances_ended_total counter\n"
-                  "egov_workflow_instances_ended_total %ld\n"
-                  "# TYPE egov_workflow_tasks_completed_total counter\n"
-                  "egov_workflow_tasks_completed_total %ld\n"
-                  "# TYPE egov_workflow_timers_fired_total counter\n"
-                  "egov_workflow_timers_fired_total %ld\n"
-                  "# TYPE egov_workflow_job_failures_total counter\n"
-                  "egov_workflow_job_failures_total %ld\n",
-                  eg__wf_instances_started, eg__wf_instances_ended, eg__wf_tasks_completed,
-                  eg__wf_timers_fired, eg__wf_jobs_failed);
-    eg_conn *c = eg_db_conn(app->db);
-    int64_t n = 0;
-    if (!eg_query_int64(c, &n, "SELECT COUNT(*) FROM wf_task WHERE state = 'open'", ""))
-        eg_buf_printf(out, "# TYPE egov_workflow_open_tasks gauge\negov_workflow_open_tasks %lld\n",
-                      (long long)n);
-    if (!eg_query_int64(c, &n,
-                        "SELECT COUNT(*) FROM wf_task WHERE state = 'open' AND due_at IS NOT NULL "
-                        "AND due_at < ?",
-                        "l", eg_now_ms()))
-        eg_buf_printf(
-            out, "# TYPE egov_workflow_overdue_tasks gauge\negov_workflow_overdue_tasks %lld\n",
-            (long long)n);
-    if (!eg_query_int64(c, &n, "SELECT COUNT(*) FROM wf_job WHERE state = 'incident'", ""))
-        eg_buf_printf(out, "# TYPE egov_workflow_incidents gauge\negov_workflow_incidents %lld\n",
-                      (long long)n);
-    if (!eg_query_int64(c, &n, "SELECT COUNT(*) FROM wf_instance WHERE state = 'active'", ""))
-        eg_buf_printf(out,
-                      "# TYPE egov_workflow_active_instances gauge\n"
-                      "egov_workflow_active_instances %lld\n",
-                      (long long)n);
-}
-
 void eg__wf_routes(eg_app *app, eg_http *h)
 {
     (void)app;
@@ -884,9 +745,10 @@ void eg__wf_routes(eg_app *app, eg_http *h)
     R("GET", "/api/v1/workflow/instances/{id}", inst_get, "Trạng thái và lịch sử hồ sơ quy trình");
     R("POST", "/api/v1/workflow/instances/{id}/terminate", inst_terminate,
       "Chấm dứt hồ sơ quy trình");
-    R("GET", "/api/v1/workflow/stats", stats, "Thống kê theo quy trình, bước và cơ quan");
-    R("GET", "/api/v1/workflow/incidents", incidents, "Tác vụ dịch vụ lỗi (sự cố)");
-    R("POST", "/api/v1/workflow/incidents/{id}/retry", incident_retry, "Chạy lại tác vụ lỗi");
+    R("GET", "/api/v1/workflow/stats", eg__wf_stats, "Thống kê theo quy trình, bước và cơ quan");
+    R("GET", "/api/v1/workflow/incidents", eg__wf_incidents, "Tác vụ dịch vụ lỗi (sự cố)");
+    R("POST", "/api/v1/workflow/incidents/{id}/retry", eg__wf_incident_retry,
+      "Chạy lại tác vụ lỗi");
     R("GET", "/api/v1/tasks", tasks_list, "Hộp công việc (scope=mine|candidate)");
     R("GET", "/api/v1/tasks/{id}", task_get, "Một công việc");
     R("POST", "/api/v1/tasks/{id}/claim", task_claim, "Nhận công việc");

@@ -5,6 +5,7 @@
 #ifndef EG_WORKFLOW_INTERNAL_H
 #define EG_WORKFLOW_INTERNAL_H
 
+#include "identity/identity.h"
 #include "workflow/workflow.h"
 
 /* ---- expressions (expr.c) ---- */
@@ -94,8 +95,50 @@ extern eg_app *eg__wf_app;
 extern volatile long eg__wf_timers_fired, eg__wf_jobs_failed, eg__wf_tasks_completed,
     eg__wf_instances_started, eg__wf_instances_ended;
 
+/* ---- one operation's run state (run.c) ---- */
+typedef struct {
+    eg_app *app;
+    eg_conn *c;
+    eg_arena *a;
+    const wf_model *m;
+    int64_t inst, now;
+    const char *def_key, *bk, *agency, *actor;
+    json_t *vars;
+    int *q, nq, capq, steps;
+    int ended; /* 1 completed, 2 terminated */
+    const char *force_assignee;
+    int64_t last_task;
+    char *err;
+    size_t errlen;
+} wf_run;
+
+int eg__wf_fail(wf_run *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void eg__wf_r_init(wf_run *r, eg_app *app, eg_conn *c, const char *by, char *err, size_t errlen);
+int eg__wf_r_finish(wf_run *r, int rc);   /* commit (rc 0) or roll back; frees */
+int eg__wf_load(wf_run *r, int64_t inst); /* locks an active instance, loads variables */
+int eg__wf_save(wf_run *r);               /* writes variables/state; runs end hooks */
+int eg__wf_run(wf_run *r);                /* runs queued elements to the next wait states */
+int eg__wf_leave(wf_run *r, int el);      /* queues the outgoing flows of el */
+int eg__wf_hist(wf_run *r, int el, int open, const char *actor, const char *detail, int64_t *id);
+int eg__wf_hist_end(wf_run *r, int64_t hid, const char *actor, const char *detail);
+int eg__wf_token(wf_run *r, int el, int64_t hid, int64_t *id);
+int eg__wf_cancel_token_work(wf_run *r, int64_t tok, const char *task_state);
+int eg__wf_cancel_all(wf_run *r, const char *why);
+int eg__wf_call_handler(wf_run *r, int el, int attempt, char *msg, size_t msglen);
+int eg__wf_audit(wf_run *r, const char *action, json_t *detail); /* steals detail */
+int eg__wf_merge_vars(wf_run *r, const json_t *vars);
+eg_wf_handler eg__wf_find_handler(const char *name, void **ctx);
+void eg__wf_call_hooks(wf_run *r, const char *state);
+void eg__wf_call_overdue(eg_conn *c, int64_t task_id, int64_t inst, const char *el,
+                         const char *agency);
+
 /* ---- HTTP (api.c) ---- */
 void eg__wf_routes(eg_app *app, eg_http *h);
+/* 1 when p may read instances of agency (eg_authz "read" "workflow_instance"). */
+int eg__wf_may_read(const eg_principal *p, const char *agency);
+int eg__wf_stats(eg_req *r);
+int eg__wf_incidents(eg_req *r);
+int eg__wf_incident_retry(eg_req *r);
 void eg__wf_metrics(eg_buf *out, void *app);
 
 #endif

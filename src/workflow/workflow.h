@@ -55,6 +55,12 @@ typedef void (*eg_wf_end_hook)(eg_conn *c, int64_t instance_id, const char *defi
                                void *ctx);
 void eg_wf_on_end(eg_wf_end_hook fn, void *ctx);
 
+/* Told, inside the flagging transaction, when an open task passes its due date (once per task;
+ * the escalation point: notify the unit leader, raise a dashboard alert). At most 8 hooks. */
+typedef void (*eg_wf_overdue_hook)(eg_conn *c, int64_t task_id, int64_t instance_id,
+                                   const char *element_id, const char *agency_code, void *ctx);
+void eg_wf_on_overdue(eg_wf_overdue_hook fn, void *ctx);
+
 /* Deploys BPMN XML. Returns 0 with the process key and new version (or the latest version
  * when the same XML is already deployed), EG_EUNPROCESSABLE with "element 'X' (line N): why"
  * in err for an invalid model. by: actor recorded on the definition. */
@@ -62,12 +68,14 @@ int eg_wf_deploy(eg_conn *c, const char *xml, size_t len, const char *by, char k
                  int *version, char *err, size_t errlen);
 
 typedef struct {
-    const char *definition_key; /* latest deployed version is used */
-    const char *business_key;   /* e.g. the dossier code; may be NULL */
-    const char *agency_code;    /* owning agency (tasks are visible to its staff) */
-    const json_t *variables;    /* object or NULL (borrowed) */
-    const char *by;             /* actor for the history/audit */
-    int64_t due_ms;             /* instance SLA; 0 = from the model's egov:workingDays */
+    const char *definition_key;  /* latest deployed version is used */
+    const char *business_key;    /* e.g. the dossier code; may be NULL */
+    const char *agency_code;     /* owning agency (tasks are visible to its staff) */
+    const json_t *variables;     /* object or NULL (borrowed) */
+    const char *by;              /* actor for the history/audit */
+    int64_t due_ms;              /* instance SLA; 0 = from the model's egov:workingDays */
+    const char *idempotency_key; /* with `by`: a second start with the same pair returns the
+                                    first instance (EG_OK, same id) instead of a new one */
 } eg_wf_start_opts;
 
 /* Starts an instance and runs it to its first wait states. EG_ENOTFOUND for an unknown key,

@@ -226,3 +226,75 @@ test('workflow: kill -9 with active timers and tasks; restart continues, no time
         fs.rmSync(keep, { recursive: true, force: true });
     }
 });
+
+test('workflow: seeded tthc-generic walk-through with roles; unclaim, delegate, return, idempotent start', { skip: SKIP }, async () => {
+    const srv = await startServer();
+    try {
+        const u = {};
+        for (const [name, roles] of [['wfrecv', ['receiver']], ['wfoff', ['officer']], ['wfoff9', ['officer']],
+            ['wfunit', ['unit_leader']], ['wflead', ['leader']]]) u[name] = account(srv, name, AG1, roles);
+        const start = (key) => request(`${srv.url}/api/v1/workflow/instances`, {
+            token: u.wfrecv, headers: { 'Idempotency-Key': key },
+            body: { definition_key: 'tthc-generic', business_key: '000.00.07.H61-260423-0001', agency_code: AG1, variables: {} },
+        });
+        let r = await start('k-1');
+        assert.equal(r.status, 201, r.text);
+        const id = r.json.id;
+        r = await start('k-1');
+        assert.equal(r.status, 201);
+        assert.equal(r.json.id, id, 'same Idempotency-Key: same instance');
+
+        const mineOf = async (tok, el) => (await tasks(srv.url, tok)).find((t) => t.instance_id === id && t.element_id === el);
+        const complete = async (tok, el, variables = {}) => {
+            const t = await mineOf(tok, el);
+            assert.ok(t, `${el} visible`);
+            const x = await request(`${srv.url}/api/v1/tasks/${t.id}/complete`, { token: tok, body: { variables } });
+            assert.equal(x.status, 200, x.text);
+        };
+        assert.equal(await mineOf(u.wfoff, 'Task_Receive'), undefined, 'officer does not see desk tasks');
+        await complete(u.wfrecv, 'Task_Receive');
+
+        // claim, unclaim, claim, delegate to a colleague
+        let t = await mineOf(u.wfoff, 'Task_Appraise');
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/claim`, { method: 'POST', token: u.wfoff });
+        assert.equal(r.status, 200);
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/claim`, { method: 'POST', token: u.wfoff9 });
+        assert.equal(r.status, 409, 'claimed by someone else');
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/complete`, { token: u.wfoff9, body: {} });
+        assert.equal(r.status, 403, 'only the assignee completes');
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/unclaim`, { method: 'POST', token: u.wfoff });
+        assert.equal(r.status, 200);
+        assert.equal(r.json.assignee, null);
+        await request(`${srv.url}/api/v1/tasks/${t.id}/claim`, { method: 'POST', token: u.wfoff });
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/delegate`, { token: u.wfoff, body: { assignee: 'wfoff9' } });
+        assert.equal(r.status, 200, r.text);
+        assert.ok((await tasks(srv.url, u.wfoff9, 'mine')).some((x) => x.id === t.id));
+        await complete(u.wfoff9, 'Task_Appraise');
+
+        // unit leader returns it to the previous step with a reason: back to the appraiser
+        t = await mineOf(u.wfunit, 'Task_Review');
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/return`, { token: u.wfunit, body: {} });
+        assert.equal(r.status, 422, 'a reason is required');
+        r = await request(`${srv.url}/api/v1/tasks/${t.id}/return`, { token: u.wfunit, body: { reason: 'Thiếu bản sao giấy tờ' } });
+        assert.equal(r.status, 200, r.text);
+        t = (await tasks(srv.url, u.wfoff9, 'mine')).find((x) => x.instance_id === id);
+        assert.equal(t?.element_id, 'Task_Appraise', 'returned to the one who did the previous step');
+        await complete(u.wfoff9, 'Task_Appraise');
+        await complete(u.wfunit, 'Task_Review');
+        await complete(u.wflead, 'Task_Approve', { approved: false });
+        assert.ok(await mineOf(u.wfoff, 'Task_Appraise'), 'not approved: back to appraisal');
+        await complete(u.wfoff, 'Task_Appraise');
+        await complete(u.wfunit, 'Task_Review');
+        await complete(u.wflead, 'Task_Approve', { approved: true });
+        await complete(u.wfrecv, 'Task_ReturnResult');
+        r = await request(`${srv.url}/api/v1/workflow/instances/${id}`, { token: u.wfrecv });
+        assert.equal(r.json.state, 'completed');
+        assert.ok(r.json.history.some((h) => h.detail === 'Thiếu bản sao giấy tờ'));
+
+        r = await request(`${srv.url}/api/v1/workflow/stats`, { token: u.wflead });
+        assert.equal(r.status, 200);
+        assert.ok(r.json.processes.some((p) => p.definition_key === 'tthc-generic' && p.state === 'completed'));
+    } finally {
+        await srv.stop();
+    }
+});

@@ -88,7 +88,7 @@ struct fixture {
     eg_app app;
 };
 
-static int ended, counted;
+static int ended, counted, overdue_calls;
 static char ended_state[32];
 
 static void on_end(eg_conn *c, int64_t id, const char *key, const char *bk, const char *state,
@@ -96,6 +96,12 @@ static void on_end(eg_conn *c, int64_t id, const char *key, const char *bk, cons
 {
     ended++;
     snprintf(ended_state, sizeof(ended_state), "%s", state);
+}
+
+static void on_overdue(eg_conn *c, int64_t task, int64_t inst, const char *el, const char *ag,
+                       void *ctx)
+{
+    overdue_calls++;
 }
 
 static int count_handler(eg_conn *c, const eg_wf_call *call, void *ctx, char *err, size_t n)
@@ -133,6 +139,7 @@ static int setup_backend(void **state, const char *pg)
     if (!once) {
         once = 1;
         eg_wf_on_end(on_end, NULL);
+        eg_wf_on_overdue(on_overdue, NULL);
         eg_wf_register_handler("test:count", count_handler, NULL);
     }
     *state = f;
@@ -220,6 +227,13 @@ static void test_xor_and_versions(void **state)
                          "NULL AND state = 'open'",
                          id),
                      1);
+    /* overdue in working time: flagged once by the scheduler (escalation) */
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms()), 0);
+    int before_overdue = overdue_calls;
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms() + 30LL * 86400000), 1);
+    assert_int_equal(overdue_calls, before_overdue + 1);
+    assert_int_equal(eg_wf_tick(&f->app, eg_now_ms() + 30LL * 86400000), 0);
+    assert_int_equal(q64(c, "SELECT escalated FROM wf_task WHERE instance_id = ?", id), 1);
     /* a new version does not move the running instance */
     char *v2 = strdup(XOR_MODEL);
     memcpy(strstr(v2, "id=\"B\""), "id=\"B\"", 6);

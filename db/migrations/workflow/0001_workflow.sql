@@ -26,8 +26,10 @@ CREATE TABLE wf_instance (
     ended_at BIGINT,
     due_at BIGINT,
     escalated INTEGER NOT NULL DEFAULT 0,
+    idem_key TEXT,
     rev BIGINT NOT NULL DEFAULT 0
 );
+CREATE UNIQUE INDEX wf_instance_idem ON wf_instance (started_by, idem_key);
 CREATE INDEX wf_instance_bk ON wf_instance (business_key);
 CREATE INDEX wf_instance_state ON wf_instance (state, def_key);
 
