@@ -26,6 +26,7 @@ for tool in wrk curl taskset; do
 done
 [ -x "$BIN" ] || { echo "identity: $BIN not found (make)" >&2; exit 1; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d /tmp/egov-idbench.XXXXXX)
 SERVER=""
 cleanup() {
@@ -88,6 +89,7 @@ for _ in $(seq 1 "$RUNS"); do
     VER+=("$(run 32 - /api/v1/me "Authorization: Bearer $TOKEN")")
     LOGIN+=("$(run 8 "$TMP/login.lua" /login)")
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 HWM=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$SERVER/status")
 RSS=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$SERVER/status")
 ccm=$(printf '%s\n' "${CC[@]}" | median)
@@ -108,6 +110,8 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "yes" : "no"}'; }
     echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "- Machine: $(nproc) cores, $cpu, $mem, $(uname -sr)"
     echo "- egov: $ver; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+    echo "- Load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER. The machine is"
+    echo "  shared: anything above ~2 means other processes competed for the same 2 cores."
     echo "- Server pinned to 2 cores (taskset -c 0,1); wrk runs on the same 2 cores over 127.0.0.1."
     echo "- Deployment: one node, embedded SQLite (synchronous=FULL), demo data; every token"
     echo "  issuance and every login is appended to the hash-chained audit log in its transaction."
