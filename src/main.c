@@ -6,11 +6,13 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "dossier/dossier.h"
 #include "portal/portal.h"
 
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
+    &eg_dossier_module,
     &eg_portal_module,
     NULL,
 };
