@@ -50,6 +50,28 @@ static int public_lookup(eg_req *r)
     return eg_reply_json(r, 200, eg__ds_json(c, &d, 0));
 }
 
+/* GET /api/v1/public/dossiers?code=: the same as a search ({items: [0 or 1]}), so the lookup
+ * page answers "not found" without an HTTP error. */
+static int public_search(eg_req *r)
+{
+    eg_app *app = eg_req_app(r);
+    eg_conn *c = eg_db_conn(app->db);
+    const char *code = eg_req_query(r, "code");
+    if (!code || !*code || strlen(code) > 64)
+        return eg_req_fail_field(r, EG_EINVAL, "code", "cần mã hồ sơ");
+    json_t *items = json_array();
+    ds_row d;
+    if (!eg__ds_load(c, eg_req_arena(r), code, &d)) {
+        if (d.status == EG_DS_PROCESSING && d.instance_id) {
+            eg__ds_sync(app, c, code);
+            eg__ds_load(c, eg_req_arena(r), code, &d);
+        }
+        json_array_append_new(items, eg__ds_json(c, &d, 0));
+    }
+    eg_reply_header(r, "Cache-Control", "no-store");
+    return eg_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
 static int init(eg_app *app)
 {
     the_app = app;
@@ -64,6 +86,11 @@ static void routes(eg_app *app, eg_http *h)
     eg__ds_actions_routes(h);
     eg__ds_results_routes(h);
     eg__ds_forms_routes(h);
+    eg_http_route(
+        h, "GET", "/api/v1/public/dossiers", public_search,
+        &(eg_route_opts){.public_route = 1,
+                         .summary = "Tra cứu công khai theo mã (danh sách 0 hoặc 1 hồ sơ)",
+                         .tag = "dossier"});
     eg_http_route(h, "GET", "/api/v1/public/dossiers/{code}", public_lookup,
                   &(eg_route_opts){.public_route = 1,
                                    .summary = "Tra cứu công khai tình trạng hồ sơ (không có dữ "

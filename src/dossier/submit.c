@@ -463,6 +463,17 @@ static int list(eg_req *r)
         if (rc)
             return rc;
     }
+    /* results approved in the workflow since the last look become status 9 first */
+    json_t *pending = NULL;
+    if (!eg_query_json(c, &pending,
+                       "SELECT code FROM dossiers WHERE status = 4 AND instance_id <> 0 AND "
+                       "((? = 1 AND handling_agency = ?) OR (? = 0 AND owner = ?)) LIMIT 200",
+                       "itit", staff, agency, staff, p->subject)) {
+        size_t k;
+        json_t *pv;
+        json_array_foreach(pending, k, pv) eg__ds_sync(app, c, eg_json_str(pv, "code"));
+        json_decref(pending);
+    }
     json_t *rows = NULL;
     rc = eg_query_json(
         c, &rows,
