@@ -12,36 +12,6 @@
 
 extern char **environ;
 
-static int has(const unsigned char *p, size_t n, const char *needle, size_t m)
-{
-    return m <= n && memmem(p, n, needle, m) != NULL;
-}
-
-const char *eg_dossier_sniff(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    if (n >= 5 && !memcmp(p, "%PDF-", 5))
-        return "application/pdf";
-    if (n >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
-        return "image/png";
-    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
-        return "image/jpeg";
-    if (n >= 8 && !memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
-        if (has(p, n, "W\0o\0r\0d\0D\0o\0c\0u\0m\0e\0n\0t", 24))
-            return "application/msword";
-        if (has(p, n, "W\0o\0r\0k\0b\0o\0o\0k", 16) || has(p, n, "B\0o\0o\0k\0", 8))
-            return "application/vnd.ms-excel";
-        return NULL;
-    }
-    if (n >= 4 && !memcmp(p, "PK\x03\x04", 4)) {
-        if (has(p, n, "[Content_Types].xml", 19) && has(p, n, "word/", 5))
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-        if (has(p, n, "[Content_Types].xml", 19) && has(p, n, "xl/", 3))
-            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    }
-    return NULL;
-}
-
 /* Runs the configured scanner on a stored blob; 0 clean, EG_EUNPROCESSABLE infected. */
 static int scan(eg_app *app, const char *sha)
 {

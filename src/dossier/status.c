@@ -7,57 +7,6 @@
 #include <stdlib.h>
 #include "dossier/internal.h"
 
-static const char *const names[] = {"?",
-                                    "Mới đăng ký",
-                                    "Được tiếp nhận",
-                                    "Không được tiếp nhận",
-                                    "Đang xử lý",
-                                    "Yêu cầu bổ sung giấy tờ",
-                                    "Yêu cầu thực hiện nghĩa vụ tài chính",
-                                    "Công dân yêu cầu rút hồ sơ",
-                                    "Dừng xử lý",
-                                    "Đã xử lý xong",
-                                    "Đã trả kết quả"};
-
-const char *eg_dossier_status_name(int s)
-{
-    return s >= 1 && s <= 10 ? names[s] : names[0];
-}
-
-int eg_dossier_transition_ok(int from, int to)
-{
-    switch (from) {
-    case 1:
-        if (to == 2 || to == 3)
-            return 1;
-        break;
-    case 2:
-        if (to == 4)
-            return 1;
-        break;
-    case 4:
-        if (to == 5 || to == 6 || to == 8 || to == 9)
-            return 1;
-        break;
-    case 5:
-        if (to == 4)
-            return 1;
-        break;
-    case 6:
-        if (to == 4 || to == 9)
-            return 1;
-        break;
-    case 9:
-        if (to == 10)
-            return 1;
-        break;
-    default:
-        return 0;
-    }
-    /* any non-final status may move to 7 (withdrawn) */
-    return to == 7 && (from == 1 || from == 2 || from == 4 || from == 5 || from == 6);
-}
-
 #define DS_COLS                                                                                    \
     "id, code, agency_code, handling_agency, procedure_code, procedure_name, "                     \
     "COALESCE(process_key, ''), owner, applicant, components, reason, result_file, created_by, "   \

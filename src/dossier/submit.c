@@ -9,8 +9,14 @@
  * procedure's. Codes: {receiving agency}-{yymmdd}-{daily sequence}, the sequence bumped in
  * dossier_seq inside the same transaction and guarded by UNIQUE(agency_code, day, seq).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include "dossier/internal.h"
+
+/* SQLite has one writer; its busy handler sleeps with backoff, so under a storm of
+ * submissions threads waiting for the write lock sleep while it is free. Submissions queue
+ * on this mutex instead (woken at once); PostgreSQL runs them concurrently. */
+static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
 static void err_add(json_t *errs, const char *field, const char *msg)
 {
@@ -323,9 +329,14 @@ static int submit(eg_req *r)
     json_decref(errs);
     char *app_s = eg_json_dump_arena(a, applicant), *comp_s = eg_json_dump_arena(a, comps);
     json_decref(applicant);
+    int serial = eg_db_backend(app->db) == EG_DB_SQLITE;
+    if (serial)
+        pthread_mutex_lock(&sqlite_writer);
     int64_t now = eg_now_ms();
     rc = eg_tx_begin(c);
     if (rc) {
+        if (serial)
+            pthread_mutex_unlock(&sqlite_writer);
         json_decref(comps);
         return rc;
     }
@@ -388,6 +399,8 @@ static int submit(eg_req *r)
     }
     if (rc) {
         eg_tx_rollback(c);
+        if (serial)
+            pthread_mutex_unlock(&sqlite_writer);
         if (rc == EG_ECONFLICT && idem) {
             char *prev = NULL;
             if (!eg_query_text(c, a, &prev,
@@ -398,6 +411,8 @@ static int submit(eg_req *r)
         return rc;
     }
     rc = eg_tx_commit(c);
+    if (serial)
+        pthread_mutex_unlock(&sqlite_writer);
     if (rc)
         return rc;
     eg_reply_header(r, "Location", eg_arena_printf(a, "/api/v1/dossiers/%s", code));
