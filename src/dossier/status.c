@@ -199,6 +199,11 @@ json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal)
         json_object_set_new(j, "workflow_instance_id",
                             d->instance_id ? json_integer(d->instance_id) : json_null());
         json_object_set_new(j, "version", json_integer(d->version));
+#if DS_HAVE_NOTIFY
+        json_t *msgs = NULL;
+        if (eg_notify_list(c, "dossier", d->code, &msgs) == 0 && msgs)
+            json_object_set_new(j, "notifications", msgs);
+#endif
     }
     (void)app;
     return j;

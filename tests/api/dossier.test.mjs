@@ -128,6 +128,12 @@ dtest('submission: code format, 422 naming every missing component, bad ID, unkn
     assert.equal(r.json.channel, 2);
     assert.equal(r.json.applicant.personal_id, '086090001234'); /* pre-filled from the profile */
     assert.equal(r.json.timeline.length, 1);
+    if (r.json.notifications) {
+        /* e-mail and SMS queued in the submission's transaction (durable outbox) */
+        const chans = r.json.notifications.map((n) => n.channel).sort();
+        assert.equal(chans.length, 2, JSON.stringify(r.json.notifications));
+        assert.ok(!JSON.stringify(r.json.notifications).includes('0912345678'), 'phone masked');
+    }
 
     const miss = await request(`${srv.url}/api/v1/dossiers`, {
         token: tok.congdan1,
