@@ -100,10 +100,11 @@ static void routes(eg_app *app, eg_http *h)
 
 static void tick(eg_app *app, int64_t now)
 {
-    static int64_t last;
-    if (now - last < 5000)
+    static int64_t last; /* monotonic: `now` may be a fixed EGOV_FAKE_NOW in tests */
+    int64_t mono = eg_mono_ms();
+    if (last && mono - last < 5000)
         return;
-    last = now;
+    last = mono;
     eg__ds_overdue_tick(app, now);
 }
 
