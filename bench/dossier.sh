@@ -9,7 +9,8 @@
 # its first step - all in one transaction - then the reply. Goal (issue 6): >= 300/s with
 # p99 < 100 ms on 2 cores.
 #
-# Environment: EGOV_BIN (default build/egov), BENCH_RUNS (3), BENCH_DURATION (10s).
+# Environment: EGOV_BIN (default build/egov), BENCH_RUNS (3), BENCH_DURATION (10s),
+#   BENCH_TMPDIR (where the data dir goes; default /tmp).
 # Writes bench/results/dossier.md (BENCH_OUT overrides): machine, date, command, medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ OUT=${BENCH_OUT:-$ROOT/bench/results/dossier.md}
 for tool in wrk curl; do
     command -v "$tool" >/dev/null 2>&1 || { echo "dossier bench: $tool not found" >&2; exit 1; }
 done
-TMP=$(mktemp -d /tmp/egov-bench-dossier.XXXXXX)
+TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}"/egov-bench-dossier.XXXXXX)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT INT TERM
@@ -54,10 +55,11 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
-CMD="wrk -t2 -c64 -d$DURATION --latency -s post.lua $URL/api/v1/dossiers"
+CMD="wrk -t2 -c64 -d$DURATION --timeout 10s --latency -s post.lua $URL/api/v1/dossiers"
 rows=()
+LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 for i in $(seq "$RUNS"); do
-    line=$(cd "$TMP" && wrk -t2 -c64 -d"$DURATION" --latency -s post.lua "$URL/api/v1/dossiers" | grep '^RESULT')
+    line=$(cd "$TMP" && wrk -t2 -c64 -d"$DURATION" --timeout 10s --latency -s post.lua "$URL/api/v1/dossiers" | grep '^RESULT')
     echo "run $i: $line" >&2
     rows+=("$line")
 done
@@ -70,6 +72,8 @@ mkdir -p "$(dirname "$OUT")"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "- machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+    echo "- load average before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "  (the machine is shared; a load far above the core count makes these numbers a floor)"
     echo "- egov: $("$BIN" version 2>/dev/null | head -1), SQLite, one node"
     echo "- command: \`$CMD\` (POST of one in-person dossier per request; $RUNS runs, medians)"
     echo "- each request: validation, procedure lookup, code from the daily sequence, insert,"

@@ -167,6 +167,8 @@ static const action_def actions[] = {
     {"return-result", "receive", EG_DS_RETURNED},
     {"transfer", "receive", 0},
     {"apology", "process", 0},
+    {"inter-agency", "process", 0},
+    {"inter-agency-done", "process", 0},
     {NULL, NULL, 0},
 };
 
@@ -284,6 +286,8 @@ static int do_action(eg_req *r)
     int from_ok;
     if (!strcmp(ad->name, "transfer"))
         from_ok = d.status == EG_DS_NEW || d.status == EG_DS_ACCEPTED;
+    else if (!strncmp(ad->name, "inter-agency", 12))
+        from_ok = d.status == EG_DS_PROCESSING;
     else if (!strcmp(ad->name, "apology"))
         from_ok = d.status == EG_DS_ACCEPTED || d.status == EG_DS_PROCESSING ||
                   d.status == EG_DS_SUPPLEMENT || d.status == EG_DS_FEES;
@@ -407,6 +411,10 @@ static int do_action(eg_req *r)
             rc = wf_signal(app, c, r, &d, "Task_ReturnResult", NULL, 0);
         if (!rc)
             rc = eg__ds_transition(c, r, &d, ad->name, ad->to, note, NULL);
+    } else if (!strcmp(ad->name, "inter-agency")) {
+        rc = eg__ds_share_open(app, c, r, &d, body);
+    } else if (!strcmp(ad->name, "inter-agency-done")) {
+        rc = eg__ds_share_close(c, r, &d, body);
     } else if (!strcmp(ad->name, "apology")) {
         rc = eg_exec(c, NULL, "UPDATE dossiers SET new_due_at = ?, reason = ? WHERE id = ?", "ltl",
                      new_due, reason, d.id);

@@ -78,6 +78,12 @@ int eg__ds_start_processing(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, char 
 /* 1 when the principal's subject references file_id through a dossier it may handle. */
 int eg__ds_file_visible(eg_req *r, eg_conn *c, const char *file_id, const char *owner);
 
+/* Inter-agency shares (shares.c). */
+int eg__ds_share_agency(eg_req *r, eg_conn *c, const ds_row *d, const char *action);
+json_t *eg__ds_shares_json(eg_conn *c, const char *code);
+int eg__ds_share_open(eg_app *app, eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
+int eg__ds_share_close(eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
+
 /* Routes by concern. */
 void eg__ds_files_routes(eg_http *h);
 void eg__ds_submit_routes(eg_http *h);

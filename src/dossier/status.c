@@ -61,6 +61,9 @@ int eg__ds_may(eg_req *r, const ds_row *d, const char *action)
     if (strcmp(d->agency, d->handling) &&
         eg_authz(p, action, &(eg_object){"dossier", d->agency, d->owner}) == 0)
         return 0;
+    /* an agency with an inter-agency step on the dossier */
+    if (p->agency_code && eg__ds_share_agency(r, eg_db_conn(eg__ds_app()->db), d, action))
+        return 0;
     return EG_ENOTFOUND;
 }
 
@@ -199,6 +202,7 @@ json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal)
         json_object_set_new(j, "workflow_instance_id",
                             d->instance_id ? json_integer(d->instance_id) : json_null());
         json_object_set_new(j, "version", json_integer(d->version));
+        json_object_set_new(j, "inter_agency", eg__ds_shares_json(c, d->code));
 #if DS_HAVE_NOTIFY
         json_t *msgs = NULL;
         if (eg_notify_list(c, "dossier", d->code, &msgs) == 0 && msgs)

@@ -278,6 +278,37 @@ dtest('desk channel: in-person dossier accepted at once at the centre, routed to
     assert.ok(post.json.errors.some((e) => e.field === 'components.TK-LLTP'));
 });
 
+dtest('inter-agency step (liên thông): another agency reads and closes its own timed share', async () => {
+    const r = await submitOnline(tok.congdan1);
+    const code = r.json.code;
+    await act(tok['tp.tiepnhan'], code, 'accept');
+    const before = await request(`${srv.url}/api/v1/dossiers/${code}`, { token: tok['xd.chuyenvien'] });
+    assert.equal(before.status, 404);
+    const bad = await act(tok['tp.chuyenvien'], code, 'inter-agency', { agency_code: TP, working_days: 3 });
+    assert.equal(bad.status, 422);
+    const open = await act(tok['tp.chuyenvien'], code, 'inter-agency', {
+        agency_code: '000.00.05.H61',
+        working_days: 3,
+        note: 'Xác nhận hiện trạng công trình',
+    });
+    assert.equal(open.status, 200, open.text);
+    assert.equal(open.json.status, 4);
+    assert.equal(open.json.inter_agency.length, 1);
+    assert.ok(open.json.inter_agency[0].due_at);
+    const seen = await request(`${srv.url}/api/v1/dossiers/${code}`, { token: tok['xd.chuyenvien'] });
+    assert.equal(seen.status, 200);
+    const wrong = await act(tok['tp.chuyenvien'], code, 'inter-agency-done', {});
+    assert.equal(wrong.status, 409);
+    const done = await act(tok['xd.chuyenvien'], code, 'inter-agency-done', { note: 'Đã xác nhận' });
+    assert.equal(done.status, 200, done.text);
+    const share = done.json.inter_agency[0];
+    assert.ok(share.ended_at);
+    assert.equal(share.late, false);
+    assert.equal(done.json.status, 4);
+    const again = await act(tok['xd.chuyenvien'], code, 'inter-agency-done', {});
+    assert.equal(again.status, 409);
+});
+
 dtest('public lookup shows status and timeline, no personal data', async () => {
     const r = await submitOnline(tok.congdan1);
     const p = await request(`${srv.url}/api/v1/public/dossiers/${r.json.code}`);
