@@ -11,6 +11,7 @@
 #include "eams/eams.h"
 #include "workflow/workflow.h"
 #include "notify/notify.h"
+#include "dossier/dossier.h"
 #include "portal/portal.h"
 
 /* clang-format off: one module per line keeps merges of new modules trivial */
@@ -23,6 +24,7 @@ const struct eg_module *const eg_modules[] = {
     &eg_eams_module,
     &eg_workflow_module,
     &eg_notify_module,
+    &eg_dossier_module,
     &eg_portal_module,
     NULL,
 };
