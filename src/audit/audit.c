@@ -259,7 +259,29 @@ static int verify_checkpoints(eg_conn *c, const unsigned char *pk, int64_t count
     return rc == EG_DONE ? EG_OK : rc;
 }
 
+/* A read snapshot so a server writing meanwhile cannot make chain and head disagree:
+ * SQLite's deferred BEGIN reads one WAL snapshot; PostgreSQL needs REPEATABLE READ. */
+static int begin_snapshot(eg_db *db, eg_conn *c)
+{
+    if (eg_db_backend(db) == EG_DB_POSTGRES)
+        return eg_exec_script(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return eg_exec_script(c, "BEGIN");
+}
+
+static int verify_chain(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen);
+
 int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen)
+{
+    eg_conn *c = eg_db_conn(db);
+    int rc = begin_snapshot(db, c);
+    if (rc)
+        return rc;
+    rc = verify_chain(db, data_dir, count, msg, msglen);
+    eg_exec_script(c, "ROLLBACK");
+    return rc;
+}
+
+static int verify_chain(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen)
 {
     eg_conn *c = eg_db_conn(db);
     eg_stmt *st = NULL;
