@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "lgsp/internal.h"
 
@@ -124,7 +126,7 @@ static int write_batch(eg_conn *c, lgsp_record *list)
                      "response_in_ms, response_out_ms, request_size, response_size, "
                      "request_body, response_body, prev_hash, hash) "
                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     "lttttttttttttttillllllbbtt", id, txt[0], txt[1], txt[2], txt[3], txt[4],
+                     "l" "ttttttttttttt" "i" "llllll" "bb" "tt", id, txt[0], txt[1], txt[2], txt[3], txt[4],
                      txt[5], txt[6], txt[7], txt[8], txt[9], txt[10], txt[11], txt[12],
                      r->status, r->request_in_ms, r->request_out_ms, r->response_in_ms,
                      r->response_out_ms, r->request_size, r->response_size, r->request_body,
@@ -139,6 +141,38 @@ static int write_batch(eg_conn *c, lgsp_record *list)
         return rc;
     }
     return eg_tx_commit(c);
+}
+
+/* Last resort when the database refuses a batch for ~10 s: the records are appended (and
+ * fsynced) to <data_dir>/lgsp-log-spill.jsonl so an acknowledged exchange is never lost;
+ * an operator re-imports them. They are outside the hash chain. */
+static void spill(lgsp_state *s, lgsp_record *list)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/lgsp-log-spill.jsonl", s->app->data_dir);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        eg_log(EG_LOG_ERROR, "lgsp", NULL, "cannot open the spill file", "path", path, NULL);
+        return;
+    }
+    for (lgsp_record *r = list; r; r = r->next) {
+        json_t *j = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:I, s:I, s:s, s:s}",
+                              "xroad_id", r->xroad_id, "client_id", r->client_id, "service_code",
+                              r->service_code, "method", r->method, "path", r->path,
+                              "user_id", r->user_id, "status", r->status, "request_in_ms",
+                              (json_int_t)r->request_in_ms, "response_out_ms",
+                              (json_int_t)r->response_out_ms, "request_sha256",
+                              r->request_sha256, "response_sha256", r->response_sha256);
+        eg_buf b = EG_BUF_INIT;
+        eg_json_dump_buf(&b, j);
+        eg_buf_putc(&b, '\n');
+        json_decref(j);
+        if (write(fd, b.data, b.len) != (ssize_t)b.len)
+            eg_log(EG_LOG_ERROR, "lgsp", NULL, "spill write failed", "path", path, NULL);
+        eg_buf_free(&b);
+    }
+    fsync(fd);
+    close(fd);
 }
 
 static void *writer_main(void *arg)
@@ -170,6 +204,10 @@ static void *writer_main(void *arg)
             if (attempt++ % 50 == 0)
                 eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
                        eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
+            if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
+                spill(s, list);
+                break;
+            }
             struct timespec ts = {0, 100 * 1000000L};
             nanosleep(&ts, NULL);
         }

@@ -196,8 +196,8 @@ static int deliver_one(lgsp_state *s)
     eg_time_iso_ms(eg_now_ms(), ts);
     rc = eg_exec(c, NULL,
                  "UPDATE lgsp_queue SET status = ?, attempts = ?, next_at = ?, last_error = ?, "
-                 "response_status = ?, delivered_at = ? WHERE id = ?",
-                 "tllttl", status, attempts, eg_now_ms() + backoff, err,
+                 "response_status = CAST(? AS INTEGER), delivered_at = ? WHERE id = ?",
+                 "tlltttl", status, attempts, eg_now_ms() + backoff, err,
                  up.err ? NULL : eg_arena_printf(a, "%d", up.status), ok ? ts : NULL, id);
     if (rc)
         eg_log(EG_LOG_ERROR, "lgsp", NULL, "queue update failed", "error", eg_strerror(rc), NULL);

@@ -6,6 +6,7 @@
  *   /redirect        302 to another place (redirects must not be followed)
  *   /soap            a SOAP 1.1 response echoing the SOAPAction
  *   /status/NNN      answers with that status
+ *   /flaky           503 while `up.state.down` is true, else 200
  *   anything else    200 JSON echo {path, n}
  * Also usable as a separate process (kill -9 tests): `node upstream.mjs PORTFILE LOGFILE`
  * writes the port to PORTFILE and appends one JSON line per request to LOGFILE.
@@ -15,6 +16,7 @@ import fs from 'node:fs';
 
 export function startUpstream({ logFile } = {}) {
     const seen = [];
+    const state = { down: false };
     const server = http.createServer((req, res) => {
         const chunks = [];
         req.on('data', (c) => chunks.push(c));
@@ -30,6 +32,12 @@ export function startUpstream({ logFile } = {}) {
                 );
             }
             const path = req.url.split('?')[0];
+            if (path.endsWith('/flaky')) {
+                rec.answered = state.down ? 503 : 200;
+                res.writeHead(rec.answered, { 'Content-Type': 'text/plain' });
+                res.end(state.down ? 'down' : 'ok');
+                return;
+            }
             if (path.endsWith('/slow')) {
                 setTimeout(() => {
                     res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -69,6 +77,7 @@ export function startUpstream({ logFile } = {}) {
                 url: `http://127.0.0.1:${port}`,
                 port,
                 seen,
+                state,
                 close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
             });
         });
