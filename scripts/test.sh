@@ -26,6 +26,11 @@ count_tap() { # log name rc
     pn=$(grep -cE '^ok [0-9]+' "$1" || true)
     fn=$(grep -cE '^not ok [0-9]+' "$1" || true)
     if [ $((pn + fn)) -gt 0 ]; then p=$pn; f=$fn; fi
+    # node's runner prints its own totals (subtests included): prefer them
+    if grep -qE '^# pass [0-9]+' "$1"; then
+        p=$(grep -E '^# pass [0-9]+' "$1" | tail -1 | awk '{print $3}')
+        f=$(grep -E '^# fail [0-9]+' "$1" | tail -1 | awk '{print $3}')
+    fi
     PASS=$((PASS + p))
     FAIL=$((FAIL + f))
     if [ "$f" -gt 0 ]; then

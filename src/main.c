@@ -5,11 +5,13 @@
 #include "egov.h"
 #include "cli/cli.h"
 #include "audit/audit.h"
+#include "identity/identity.h"
 #include "lgsp/lgsp.h"
 #include "portal/portal.h"
 
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
+    &eg_identity_module,
     &eg_lgsp_module,
     &eg_portal_module,
     NULL,

@@ -111,7 +111,7 @@ void eg_buf_append(eg_buf *b, const void *p, size_t n);
 void eg_buf_puts(eg_buf *b, const char *s);
 void eg_buf_putc(eg_buf *b, char c);
 void eg_buf_printf(eg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void eg_buf_vprintf(eg_buf *b, const char *fmt, va_list ap);
+void eg_buf_vprintf(eg_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void eg_buf_reset(eg_buf *b); /* len = 0, keeps memory */
 void eg_buf_free(eg_buf *b);
 const char *eg_buf_cstr(eg_buf *b); /* "" when empty */
@@ -295,5 +295,7 @@ int eg_read_file(const char *path, size_t max, eg_buf *out);
 int eg_write_file_atomic(const char *path, const void *data, size_t n, int mode);
 int eg_mkdir_p(const char *path, int mode);
 int eg_path_exists(const char *path);
+/* Removes a directory tree (like rm -rf; symlinks are removed, not followed). */
+int eg_remove_tree(const char *path);
 
 #endif

@@ -257,6 +257,8 @@ void eg_buf_reserve(eg_buf *b, size_t extra)
     while (cap < need)
         cap *= 2;
     b->data = eg_realloc(b->data, cap);
+    if (b->cap == 0)
+        b->data[0] = '\0';
     b->cap = cap;
 }
 

@@ -124,10 +124,13 @@ static int tar_add_file(struct tarw *t, const char *path, const char *name)
     return rc;
 }
 
+/* nftw carries no context pointer; the CLI is single-threaded, so the walk state is static. */
 static struct tarw *walk_tar;
 static const char *walk_root;
+static const char *walk_prefix;
 
-static int walk_blob(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Adds every regular file under walk_root as "<walk_prefix>/<relative path>". */
+static int walk_add(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)ftw;
@@ -135,8 +138,8 @@ static int walk_blob(const char *path, const struct stat *st, int flag, struct F
         return 0;
     const char *rel = path + strlen(walk_root) + 1;
     char name[128];
-    if (snprintf(name, sizeof(name), "blobs/%s", rel) >= (int)sizeof(name))
-        return 0;
+    if (snprintf(name, sizeof(name), "%s/%s", walk_prefix, rel) >= (int)sizeof(name))
+        return 1; /* a name tar's 100-byte field cannot hold: fail rather than skip */
     return tar_add_file(walk_tar, path, name) ? 1 : 0;
 }
 
@@ -145,19 +148,15 @@ int eg__cmd_backup(int argc, char **argv)
     static const char *const opts[] = {"--data-dir", "--out", "--config", NULL};
     if (eg_arg_check(argc, argv, "backup", opts, NULL))
         return 2;
-    const char *dir = eg_arg(argc, argv, "--data-dir");
     const char *out = eg_arg(argc, argv, "--out");
-    if (!dir || !out)
-        return eg_cli_fail("backup: --data-dir and --out are required");
-    if (!eg_path_exists(dir))
-        return eg_cli_fail("backup: %s does not exist", dir);
+    if (!out)
+        return eg_cli_fail("backup: --out is required");
     eg_app app;
+    if (eg_cli_open(&app, argc, argv, "backup", 0))
+        return 1;
+    const char *dir = app.data_dir;
     char err[512] = "";
-    int rc = eg_app_open(&app, dir, eg_arg(argc, argv, "--config"), 0, err, sizeof(err));
-    if (rc) {
-        eg_app_close(&app);
-        return eg_cli_fail("backup: %s", err[0] ? err : eg_strerror(rc));
-    }
+    int rc;
     if (eg_db_backend(app.db) != EG_DB_SQLITE) {
         eg_app_close(&app);
         return eg_cli_fail("backup: the database is PostgreSQL; back it up with pg_basebackup "
@@ -184,22 +183,14 @@ int eg__cmd_backup(int argc, char **argv)
     }
     rc = tar_add_file(&t, snap, "egov.db");
     unlink(snap);
-    const char *keyfiles[] = {"keys", NULL};
-    for (int k = 0; !rc && keyfiles[k]; k++) {
+    if (!rc) {
         char kd[4200];
-        snprintf(kd, sizeof(kd), "%s/%s", dir, keyfiles[k]);
-        DIR *d = opendir(kd);
-        struct dirent *e;
-        while (!rc && d && (e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char p[8400], name[300];
-            snprintf(p, sizeof(p), "%s/%s", kd, e->d_name);
-            snprintf(name, sizeof(name), "keys/%s", e->d_name);
-            rc = tar_add_file(&t, p, name);
-        }
-        if (d)
-            closedir(d);
+        snprintf(kd, sizeof(kd), "%s/keys", dir);
+        walk_tar = &t;
+        walk_root = kd;
+        walk_prefix = "keys";
+        if (nftw(kd, walk_add, 16, FTW_PHYS) != 0)
+            rc = EG_EIO;
     }
     char conf[4200];
     snprintf(conf, sizeof(conf), "%s/egov.conf", dir);
@@ -210,7 +201,8 @@ int eg__cmd_backup(int argc, char **argv)
         snprintf(bd, sizeof(bd), "%s/blobs", dir);
         walk_tar = &t;
         walk_root = bd;
-        if (nftw(bd, walk_blob, 16, FTW_PHYS) != 0)
+        walk_prefix = "blobs";
+        if (nftw(bd, walk_add, 16, FTW_PHYS) != 0)
             rc = EG_EIO;
     }
     int nfiles = (int)json_array_size(t.files);
@@ -252,14 +244,6 @@ int eg__cmd_backup(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ restore */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int safe_member(const char *name)
 {
@@ -442,7 +426,7 @@ int eg__cmd_restore(int argc, char **argv)
         }
     }
     if (rc) {
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        eg_remove_tree(tmpdir);
         return eg_cli_fail("restore: %s", err);
     }
     printf("restored %s from %s\n", dir, in);

@@ -105,7 +105,8 @@ const char *eg_req_cookie(eg_req *r, const char *name);
 void eg_req_headers_each(eg_req *r, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
 const char *eg_req_body(eg_req *r, size_t *len); /* never NULL; "" when no body */
 /* Parses the body as a JSON object within the limits. On failure sets the problem
- * (400 malformed / 415 not JSON) and returns NULL; the handler returns the rc given. */
+ * (400 malformed / 415 not JSON) and returns NULL; the handler returns the rc given.
+ * The object is owned by the request (released at completion): do not json_decref it. */
 json_t *eg_req_json(eg_req *r, int *rc);
 /* 1 when the client prefers text/csv (Accept), 0 otherwise. */
 int eg_req_accepts(eg_req *r, const char *media_type);

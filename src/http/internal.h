@@ -18,7 +18,7 @@
 
 /* Metrics: each route keeps a small table of (method, status) counters claimed with CAS, so
  * counting a request never takes a lock. */
-#define EG_METRIC_SLOTS 32
+#define EG_METRIC_SLOTS   32
 #define EG_METRIC_BUCKETS 12
 struct eg__counter {
     _Atomic unsigned key; /* method index * 1000 + status; 0 = free slot */
@@ -109,7 +109,7 @@ struct eg_req {
     size_t body_len, body_cap, max_body;
     int too_big;
     size_t discarded; /* body bytes dropped after the limit was crossed */
-    json_t *json; /* eg_req_json result, released with the arena */
+    json_t *json;     /* eg_req_json result, released with the arena */
 
     /* The reply being built. */
     int replied;

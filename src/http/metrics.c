@@ -12,8 +12,8 @@
 #include <string.h>
 #include "http/internal.h"
 
-static const char *const method_names[] = {"GET",    "HEAD",    "POST", "PUT",
-                                           "PATCH",  "DELETE",  "OPTIONS", "OTHER"};
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                           "PATCH", "DELETE", "OPTIONS", "OTHER"};
 static const double bucket_le[EG_METRIC_BUCKETS - 1] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                         0.25,  0.5,   1,    2.5,   10};
 
@@ -56,8 +56,7 @@ void eg__metrics_record(eg_http *h, eg_req *r, int64_t dur_ms)
     while (b < EG_METRIC_BUCKETS - 1 && secs > bucket_le[b])
         b++;
     atomic_fetch_add_explicit(&h->dur_buckets[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&h->dur_sum_us, (uint_fast64_t)(dur_ms * 1000),
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->dur_sum_us, (uint_fast64_t)(dur_ms * 1000), memory_order_relaxed);
     atomic_fetch_add_explicit(&h->dur_count, 1, memory_order_relaxed);
 }
 
@@ -70,10 +69,9 @@ static void render_route(eg_buf *out, const char *route, struct eg__route_metric
         uint_fast64_t n = atomic_load_explicit(&m->slot[i].count, memory_order_relaxed);
         if (n == 0)
             continue;
-        eg_buf_printf(out,
-                      "egov_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
-                      route, method_names[(key - 1) / 1000], (key - 1) % 1000,
-                      (unsigned long long)n);
+        eg_buf_printf(
+            out, "egov_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n", route,
+            method_names[(key - 1) / 1000], (key - 1) % 1000, (unsigned long long)n);
     }
 }
 
@@ -100,8 +98,7 @@ int eg__metrics_handler(eg_req *r)
     eg_buf out = EG_BUF_INIT;
     eg_buf_puts(&out, "# HELP egov_build_info Build version and commit.\n"
                       "# TYPE egov_build_info gauge\n");
-    eg_buf_printf(&out, "egov_build_info{version=\"%s\",commit=\"%s\"} 1\n", EG_VERSION,
-                  EG_COMMIT);
+    eg_buf_printf(&out, "egov_build_info{version=\"%s\",commit=\"%s\"} 1\n", EG_VERSION, EG_COMMIT);
     eg_buf_puts(&out, "# HELP egov_http_requests_total HTTP requests by route, method, status.\n"
                       "# TYPE egov_http_requests_total counter\n");
     for (int i = 0; i < h->nroutes; i++)
@@ -125,14 +122,14 @@ int eg__metrics_handler(eg_req *r)
                   sum_us % 1000000);
     eg_buf_printf(&out, "egov_http_request_duration_seconds_count %llu\n",
                   (unsigned long long)atomic_load_explicit(&h->dur_count, memory_order_relaxed));
-    eg_buf_printf(&out, "# HELP egov_http_requests_in_flight Requests being served.\n"
-                        "# TYPE egov_http_requests_in_flight gauge\n"
-                        "egov_http_requests_in_flight %d\n",
+    eg_buf_printf(&out,
+                  "# HELP egov_http_requests_in_flight Requests being served.\n"
+                  "# TYPE egov_http_requests_in_flight gauge\n"
+                  "egov_http_requests_in_flight %d\n",
                   atomic_load(&h->inflight));
     for (int i = 0; i < h->nmetric_fns; i++)
         h->metric_fns[i](&out, h->app);
-    eg_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "",
-             out.len);
+    eg_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
     eg_buf_free(&out);
     return 0;
 }

@@ -207,6 +207,5 @@ int eg_req_multipart(eg_req *r, eg_part **parts, int *nparts)
 {
     size_t len = 0;
     const char *body = eg_req_body(r, &len);
-    return eg_multipart_parse(r->arena, eg_req_header(r, "Content-Type"), body, len, parts,
-                              nparts);
+    return eg_multipart_parse(r->arena, eg_req_header(r, "Content-Type"), body, len, parts, nparts);
 }

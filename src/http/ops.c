@@ -62,8 +62,7 @@ static json_t *openapi_path(const struct eg__route *rt, json_t *params)
         }
         eg_buf_printf(&b, "/{%s}", s->text);
         json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", s->text, "in",
-                                                "path", "required", 1, "schema", "type",
-                                                "string"));
+                                                "path", "required", 1, "schema", "type", "string"));
     }
     json_t *p = json_string(b.len ? eg_buf_cstr(&b) : "/");
     eg_buf_free(&b);
@@ -79,10 +78,10 @@ static json_t *operation(const struct eg__route *rt, json_t *params)
         json_object_set_new(op, "tags", json_pack("[s]", rt->tag));
     if (json_array_size(params))
         json_object_set(op, "parameters", params);
-    json_object_set_new(
-        op, "responses",
-        json_pack("{s:{s:s}, s:{s:s, s:{s:{}}}}", "200", "description", "Thành công", "default",
-                  "description", "Lỗi (RFC 9457)", "content", "application/problem+json"));
+    json_object_set_new(op, "responses",
+                        json_pack("{s:{s:s}, s:{s:s, s:{s:{}}}}", "200", "description",
+                                  "Thành công", "default", "description", "Lỗi (RFC 9457)",
+                                  "content", "application/problem+json"));
     return op;
 }
 
@@ -116,6 +115,6 @@ json_t *eg_http_openapi(eg_http *h)
         json_decref(params);
         json_decref(path);
     }
-    return json_pack("{s:s, s:{s:s, s:s}, s:o}", "openapi", "3.1.0", "info", "title",
-                     "egov API", "version", EG_VERSION, "paths", paths);
+    return json_pack("{s:s, s:{s:s, s:s}, s:o}", "openapi", "3.1.0", "info", "title", "egov API",
+                     "version", EG_VERSION, "paths", paths);
 }

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include "http/internal.h"
 
-#define CSP                                                                                    \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 
 /* 1 when s matches [A-Za-z0-9-]{1,64}. */
@@ -22,8 +22,8 @@ int eg__valid_request_id(const char *s)
     size_t n = 0;
     for (; s[n]; n++) {
         char c = s[n];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-';
+        int ok =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok || n >= 64)
             return 0;
     }

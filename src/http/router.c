@@ -108,8 +108,8 @@ static int split_path(eg_arena *a, const char *path, char **segs, int max)
 
 /* Matches rt against the path segments. Fills score[] (segment kinds) and, when r is not
  * NULL, r's parameters. 1 on match. */
-static int match(const struct eg__route *rt, char **segs, int nsegs, const char *path,
-                 int *score, eg_req *r)
+static int match(const struct eg__route *rt, char **segs, int nsegs, const char *path, int *score,
+                 eg_req *r)
 {
     int np = 0;
     for (int i = 0; i < rt->nsegs; i++) {

@@ -48,13 +48,13 @@ eg_http *eg_http_new(const eg_http_config *cfg)
     return h;
 }
 
-/* Frees the server (stopping it first if still running). NULL is a no-op. */
+/* Frees the server (stopping it first, 1 s grace, if still running). NULL is a no-op. */
 void eg_http_free(eg_http *h)
 {
     if (!h)
         return;
     if (h->daemon)
-        eg_http_stop(h, 0);
+        eg_http_stop(h, 1000);
     eg__route_free_all(h);
     free(h->metric_fns);
     free(h->listen);
@@ -239,14 +239,14 @@ static void dispatch(eg_req *r)
         eg_reply_problem(r, rc, r->fail_detail ? r->fail_detail : eg_err_title_vi(rc), errs);
         return;
     }
-    eg_log(EG_LOG_ERROR, "http", r->id, "handler returned without a reply", "route",
-           r->route_label, "method", r->method, NULL);
+    eg_log(EG_LOG_ERROR, "http", r->id, "handler returned without a reply", "route", r->route_label,
+           "method", r->method, NULL);
     eg_reply_problem(r, EG_EINTERNAL, NULL, NULL);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     eg_http *h = cls;
     eg_req *r = *con_cls;
@@ -305,9 +305,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         char status[16], ms[32];
         snprintf(status, sizeof(status), "%d", r->queued ? r->status : 0);
         snprintf(ms, sizeof(ms), "%lld", (long long)dur);
-        eg_log(EG_LOG_INFO, "http", r->id, "request", "method", r->method, "route",
-               r->route_label, "path", r->raw_path, "status", status, "duration_ms", ms,
-               "client_ip", eg_req_client_ip(r), NULL);
+        eg_log(EG_LOG_INFO, "http", r->id, "request", "method", r->method, "route", r->route_label,
+               "path", r->raw_path, "status", status, "duration_ms", ms, "client_ip",
+               eg_req_client_ip(r), NULL);
     }
     eg__req_release(r);
     eg_arena_free(r->arena);
@@ -321,7 +321,8 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    eg_log(EG_LOG_WARN, "http", NULL, msg, NULL);
+    /* mostly client mistakes (malformed requests): not worth a warning each */
+    eg_log(EG_LOG_INFO, "http", NULL, msg, NULL);
 }
 
 /* ------------------------------------------------------------------ start / stop */
@@ -357,10 +358,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 
 static unsigned pool_size(int threads)
 {
-    if (threads > 0)
-        return (unsigned)threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 1 ? (unsigned)n : 1; /* 1: MHD's one internal thread, no pool */
 }
 
 /* Starts the daemon; writes "http://HOST:PORT" (the bound port) into url. EG_EINVAL for a
@@ -375,17 +374,23 @@ int eg_http_start(eg_http *h, char *url, size_t urllen)
         eg_log(EG_LOG_ERROR, "http", NULL, "bad listen address", "listen", h->listen, NULL);
         return rc;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned threads = pool_size(h->threads);
-    h->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)h->conn_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_CONNECTION_TIMEOUT, h->conn_timeout_s, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+                                 MHD_OPTION_END);
     if (!h->daemon) {
         eg_log(EG_LOG_ERROR, "http", NULL, "cannot listen", "listen", h->listen, NULL);
         return EG_EIO;

@@ -62,10 +62,8 @@ static int feedback_create(eg_req *r)
         rc = opt_string(r, body, "page", 500, 0, &page);
     if (!rc && email && !eg_valid_email(email))
         rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "email", "Địa chỉ email không hợp lệ");
-    if (rc) {
-        json_decref(body);
+    if (rc)
         return rc;
-    }
     eg_buf nfc = EG_BUF_INIT;
     eg_nfc(message, strlen(message), &nfc);
     char ts[25];
@@ -92,7 +90,6 @@ static int feedback_create(eg_req *r)
     }
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
     eg_buf_free(&nfc);
-    json_decref(body);
     if (rc)
         return rc;
     return eg_reply_json(r, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id, "created_at", ts));

@@ -464,8 +464,13 @@ static int step(eg_stmt *st)
     s->row++;
     if (s->row < s->ntuples)
         return EG_ROW;
-    const char *ct = PQcmdTuples(s->res);
-    s->changes = ct && *ct ? strtoll(ct, NULL, 10) : 0;
+    s->changes = 0;
+    const char *cmd = PQcmdStatus(s->res);
+    if (eg_str_has_prefix(cmd, "INSERT") || eg_str_has_prefix(cmd, "UPDATE") ||
+        eg_str_has_prefix(cmd, "DELETE") || eg_str_has_prefix(cmd, "MERGE")) {
+        const char *ct = PQcmdTuples(s->res); /* for SELECT it would be the row count */
+        s->changes = ct && *ct ? strtoll(ct, NULL, 10) : 0;
+    }
     clear_result(s); /* like SQLite, the next step runs the statement again */
     return EG_DONE;
 }

@@ -25,6 +25,8 @@ static sqlite3 *handle(eg_conn *c)
 typedef struct {
     sqlite3_stmt *s;
     int64_t changes;
+    int running;          /* stepped since the last reset */
+    int64_t total_before; /* sqlite3_total_changes64 when the run started */
 } lite_stmt;
 
 static sqlite3_stmt *sst(eg_stmt *st)
@@ -175,16 +177,26 @@ static int bind_null(eg_stmt *st, int idx)
 
 static int step(eg_stmt *st)
 {
-    int rc = sqlite3_step(sst(st));
+    lite_stmt *ls = st->impl;
+    sqlite3 *db = handle(st->conn);
+    if (!ls->running) {
+        ls->running = 1;
+        ls->total_before = sqlite3_total_changes64(db);
+    }
+    int rc = sqlite3_step(ls->s);
     if (rc == SQLITE_ROW)
         return EG_ROW;
+    ls->running = 0; /* SQLite resets by itself on the next step */
     if (rc == SQLITE_DONE) {
-        lite_stmt *ls = st->impl;
-        ls->changes = sqlite3_stmt_readonly(ls->s) ? 0 : sqlite3_changes64(handle(st->conn));
+        /* sqlite3_changes is the connection's last INSERT/UPDATE/DELETE: only ours if this
+         * run changed anything at all (DDL and SELECT leave it stale) */
+        int changed =
+            !sqlite3_stmt_readonly(ls->s) && sqlite3_total_changes64(db) != ls->total_before;
+        ls->changes = changed ? sqlite3_changes64(db) : 0;
         return EG_DONE;
     }
     int erc = map_rc(st->conn, rc);
-    sqlite3_reset(sst(st)); /* so the statement can run again (and the error is final) */
+    sqlite3_reset(ls->s); /* so the statement can run again (and the error is final) */
     return erc;
 }
 
@@ -245,6 +257,7 @@ static int64_t changes(eg_stmt *st)
 
 static void reset(eg_stmt *st)
 {
+    ((lite_stmt *)st->impl)->running = 0;
     sqlite3_reset(sst(st));
     sqlite3_clear_bindings(sst(st));
 }

@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int n = 0;
     if (eg_multipart_parse(a, ct, body, len, &parts, &n) == 0) {
         for (int i = 0; i < n; i++) {
-            if (!parts[i].name || parts[i].data < body ||
-                parts[i].data + parts[i].len > body + len)
+            if (!parts[i].name || parts[i].data < body || parts[i].data + parts[i].len > body + len)
                 abort();
         }
     }

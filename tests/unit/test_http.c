@@ -16,6 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 #include "http/http.h"
@@ -103,8 +108,7 @@ static resp_t req_full(const char *url_base, const char *method, const char *pat
     return r;
 }
 
-static resp_t req(const char *method, const char *path, const char *const *hdrs,
-                  const char *body)
+static resp_t req(const char *method, const char *path, const char *const *hdrs, const char *body)
 {
     return req_full(base, method, path, hdrs, body, body ? strlen(body) : 0, 0);
 }
@@ -177,8 +181,8 @@ static json_t *assert_problem(resp_t *r, long status, const char *slug)
 
 static int h_item(eg_req *r)
 {
-    return eg_reply_json(r, 200, json_pack("{s:s, s:s}", "id", eg_req_param(r, "id"), "route",
-                                           eg_req_route(r)));
+    return eg_reply_json(
+        r, 200, json_pack("{s:s, s:s}", "id", eg_req_param(r, "id"), "route", eg_req_route(r)));
 }
 
 static int h_special(eg_req *r)
@@ -214,9 +218,9 @@ static int h_upload(eg_req *r)
         return eg_req_fail(r, rc, "multipart không hợp lệ");
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:o, s:s%}", "name", parts[i].name,
-                                             "filename", eg_json_strn(parts[i].filename),
-                                             "data", parts[i].data, parts[i].len));
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:s%}", "name", parts[i].name, "filename",
+                                             eg_json_strn(parts[i].filename), "data", parts[i].data,
+                                             parts[i].len));
     return eg_reply_json(r, 200, json_pack("{s:o}", "parts", arr));
 }
 
@@ -239,10 +243,10 @@ static int h_noreply(eg_req *r)
 
 static int h_query(eg_req *r)
 {
-    return eg_reply_json(r, 200, json_pack("{s:o, s:i, s:b, s:o}", "q",
-                                           eg_json_strn(eg_req_query(r, "q")), "limit",
-                                           eg_req_limit(r), "csv", eg_req_accepts(r, "text/csv"),
-                                           "cookie", eg_json_strn(eg_req_cookie(r, "sid"))));
+    return eg_reply_json(r, 200,
+                         json_pack("{s:o, s:i, s:b, s:o}", "q", eg_json_strn(eg_req_query(r, "q")),
+                                   "limit", eg_req_limit(r), "csv", eg_req_accepts(r, "text/csv"),
+                                   "cookie", eg_json_strn(eg_req_cookie(r, "sid"))));
 }
 
 static int h_guarded(eg_req *r)
@@ -277,7 +281,7 @@ static void write_file(const char *rel, const char *text)
     assert_int_equal(eg_write_file_atomic(path, text, strlen(text), 0644), 0);
 }
 
-static eg_http *make_server(const char *web_root)
+static eg_http *make_server(const char *web_root, int access_log)
 {
     eg_http_config cfg = {0};
     cfg.listen = "127.0.0.1:0";
@@ -285,7 +289,7 @@ static eg_http *make_server(const char *web_root)
     cfg.max_body = 64 * 1024;
     cfg.max_json_depth = 8;
     cfg.web_root = web_root;
-    cfg.access_log = 0;
+    cfg.access_log = access_log;
     eg_http *h = eg_http_new(&cfg);
     eg_route_opts items = {.summary = "Xem mục", .tag = "test"};
     eg_http_route(h, "GET", "/api/v1/items/{id}", h_item, &items);
@@ -331,7 +335,7 @@ static int setup(void **state)
     snprintf(p, sizeof(p), "%s/web/portal/escape.txt", tmpdir);
     assert_int_equal(symlink(target, p), 0);
     snprintf(p, sizeof(p), "%s/web", tmpdir);
-    srv = make_server(p);
+    srv = make_server(p, 0);
     assert_int_equal(eg_http_start(srv, base, sizeof(base)), 0);
     assert_true(strncmp(base, "http://127.0.0.1:", 17) == 0);
     assert_true(atoi(base + 17) > 0);
@@ -558,6 +562,12 @@ static void test_static_files(void **state)
     assert_non_null(strstr(r.body.data, "Một cửa"));
     resp_free(&r);
 
+    r = req("HEAD", "/portal/style.css", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_string_equal(header(&r, "Content-Type"), "text/css; charset=utf-8");
+    resp_free(&r);
+
     r = get("/portal/missing.js");
     json_decref(assert_problem(&r, 404, "not-found"));
     resp_free(&r);
@@ -566,9 +576,15 @@ static void test_static_files(void **state)
 static void test_traversal_refused(void **state)
 {
     static const char *const paths[] = {
-        "/../etc/passwd",          "/%2e%2e/%2e%2e/etc/passwd", "/portal/..%2F..%2Fsecret.txt",
-        "/api%2Fv1/items/1",       "/portal/%00.html",          "/portal/../../secret.txt",
-        "/portal/escape.txt",      "/%2E%2E/secret.txt",        "/portal/%zz",
+        "/../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/portal/..%2F..%2Fsecret.txt",
+        "/api%2Fv1/items/1",
+        "/portal/%00.html",
+        "/portal/../../secret.txt",
+        "/portal/escape.txt",
+        "/%2E%2E/secret.txt",
+        "/portal/%zz",
         "/..",
     };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -662,8 +678,7 @@ static void test_openapi(void **state)
     assert_non_null(op);
     assert_non_null(json_object_get(item, "delete"));
     assert_string_equal(eg_json_str(op, "summary"), "Xem mục");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(op, "tags"), 0)),
-                        "test");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(op, "tags"), 0)), "test");
     json_t *p0 = json_array_get(json_object_get(op, "parameters"), 0);
     assert_string_equal(eg_json_str(p0, "name"), "id");
     assert_string_equal(eg_json_str(p0, "in"), "path");
@@ -730,8 +745,7 @@ static void test_multipart_parser(void **state)
     const char *noname = "--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--";
     assert_int_equal(eg_multipart_parse(a, ct, noname, strlen(noname), &parts, &n), EG_EINVAL);
     assert_int_equal(eg_multipart_parse(a, "text/plain", "x", 1, &parts, &n), EG_EMEDIA);
-    assert_int_equal(eg_multipart_parse(a, "multipart/form-data", "x", 1, &parts, &n),
-                     EG_EINVAL);
+    assert_int_equal(eg_multipart_parse(a, "multipart/form-data", "x", 1, &parts, &n), EG_EINVAL);
     eg_arena_free(a);
 }
 
@@ -740,12 +754,12 @@ static void test_url_decode(void **state)
     static const struct {
         const char *in, *out; /* out NULL = refused */
     } cases[] = {
-        {"/a/b", "/a/b"},          {"/a%20b", "/a b"},       {"/a/./b/../c", "/a/c"},
-        {"/a/..", "/"},            {"/", "/"},               {"/..", NULL},
-        {"/a/../..", NULL},        {"/%2e%2e/x", NULL},      {"/a%2Fb", NULL},
-        {"/a%2fb", NULL},          {"/a%00", NULL},          {"/a%5cb", NULL},
-        {"/a%", NULL},             {"/a%4", NULL},           {"/a%g0", NULL},
-        {"a/b", NULL},             {"", NULL},               {"/Hà%20Nội", "/Hà Nội"},
+        {"/a/b", "/a/b"},   {"/a%20b", "/a b"},  {"/a/./b/../c", "/a/c"},
+        {"/a/..", "/"},     {"/", "/"},          {"/..", NULL},
+        {"/a/../..", NULL}, {"/%2e%2e/x", NULL}, {"/a%2Fb", NULL},
+        {"/a%2fb", NULL},   {"/a%00", NULL},     {"/a%5cb", NULL},
+        {"/a%", NULL},      {"/a%4", NULL},      {"/a%g0", NULL},
+        {"a/b", NULL},      {"", NULL},          {"/Hà%20Nội", "/Hà Nội"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         eg_buf b = EG_BUF_INIT;
@@ -834,7 +848,14 @@ static void *slow_thread(void *arg)
 
 static void test_graceful_stop(void **state)
 {
-    eg_http *h = make_server(NULL);
+    /* this server also writes the access log, captured in a file */
+    char logpath[300];
+    snprintf(logpath, sizeof(logpath), "%s/access.log", tmpdir);
+    int logfd = open(logpath, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(logfd >= 0);
+    eg_log_set_fd(logfd);
+    eg_log_set_level(EG_LOG_INFO);
+    eg_http *h = make_server(NULL, 1);
     struct slow_call sc;
     assert_int_equal(eg_http_start(h, sc.base, sizeof(sc.base)), 0);
     pthread_t t;
@@ -850,6 +871,139 @@ static void test_graceful_stop(void **state)
     /* no longer listening */
     resp_t r = req_full(sc.base, "GET", "/healthz", NULL, NULL, 0, 0);
     assert_int_not_equal(r.cc, CURLE_OK);
+    resp_free(&r);
+    eg_http_free(h);
+
+    eg_log_set_fd(2);
+    eg_log_set_level(EG_LOG_WARN);
+    close(logfd);
+    eg_buf log = EG_BUF_INIT;
+    assert_int_equal(eg_read_file(logpath, 1 << 20, &log), 0);
+    const char *all = eg_buf_cstr(&log);
+    const char *hit = strstr(all, "\"route\":\"/api/v1/slow\"");
+    assert_non_null(hit);
+    const char *line = hit;
+    while (line > all && line[-1] != '\n')
+        line--;
+    assert_true(strncmp(line, "{\"ts\":", 6) == 0);
+    assert_non_null(strstr(line, "\"method\":\"GET\""));
+    assert_non_null(strstr(line, "\"status\":\"200\""));
+    assert_non_null(strstr(line, "\"duration_ms\":"));
+    assert_non_null(strstr(line, "\"client_ip\":\"127.0.0.1\""));
+    eg_buf_free(&log);
+}
+
+/* Sends raw bytes to the test server and returns what came back (first 4 KiB). */
+static void raw_exchange(const char *bytes, char *out, size_t outlen)
+{
+    int port = atoi(base + 17);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t w = write(fd, bytes, strlen(bytes));
+    assert_true(w == (ssize_t)strlen(bytes));
+    shutdown(fd, SHUT_WR);
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, out + got, outlen - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got == outlen - 1)
+            break;
+    }
+    out[got] = '\0';
+    close(fd);
+}
+
+static void test_malformed_requests(void **state)
+{
+    static const char *const bad[] = {
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+        "abc\r\n\r\n{}",
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: -5\r\n\r\n",
+        "GET /a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /portal/..\\..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GARBAGE\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Bad header\r\n\r\n",
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: "
+        "chunked\r\n\r\nzz\r\n",
+        "GET /api/v1/items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Request-Id: a b\r\n\r\n",
+    };
+    char out[4096];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        raw_exchange(bad[i], out, sizeof(out));
+        assert_null(strstr(out, "TOP-SECRET"));
+        if (strncmp(out, "HTTP/1.1 2", 10) == 0 && i != 7 && i != 5)
+            fail_msg("request %zu accepted: %.80s", i, out);
+    }
+    raw_exchange(
+        "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999\r\n"
+        "Content-Type: application/json\r\n\r\n{}",
+        out, sizeof(out));
+    assert_true(strncmp(out, "HTTP/1.1 413", 12) == 0);
+    assert_non_null(strstr(out, "payload-too-large"));
+    resp_t r = get("/healthz");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+static void *hammer(void *arg)
+{
+    int *fails = arg;
+    for (int i = 0; i < 100; i++) {
+        resp_t r = get("/api/v1/items/load");
+        if (r.status != 200)
+            (*fails)++;
+        resp_free(&r);
+    }
+    return NULL;
+}
+
+/* Concurrent clients: every request answered, and the lock-free counters lose none. */
+static void test_concurrency(void **state)
+{
+    const char *want =
+        "egov_http_requests_total{route=\"/api/v1/items/{id}\",method=\"GET\",status=\"200\"} ";
+    resp_t r = get("/metrics");
+    const char *line = strstr(r.body.data, want);
+    long before = line ? atol(line + strlen(want)) : 0;
+    resp_free(&r);
+    pthread_t t[4];
+    int fails[4] = {0};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, hammer, &fails[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(fails[i], 0);
+    }
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    r = get("/metrics");
+    line = strstr(r.body.data, want);
+    assert_non_null(line);
+    assert_int_equal(atol(line + strlen(want)) - before, 400);
+    resp_free(&r);
+}
+
+static void test_ipv6_listen(void **state)
+{
+    eg_http_config cfg = {.listen = "[::1]:0", .threads = 1};
+    eg_http *h = eg_http_new(&cfg);
+    char url[128];
+    if (eg_http_start(h, url, sizeof(url)) != 0) {
+        eg_http_free(h); /* no IPv6 on this host */
+        skip();
+    }
+    assert_true(strncmp(url, "http://[::1]:", 13) == 0);
+    resp_t r = req_full(url, "GET", "/healthz", NULL, NULL, 0, 0);
+    assert_int_equal(r.status, 200);
     resp_free(&r);
     eg_http_free(h);
 }
@@ -876,6 +1030,9 @@ int main(void)
         cmocka_unit_test(test_handler_errors),
         cmocka_unit_test(test_query_and_cookies),
         cmocka_unit_test(test_csrf),
+        cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_ipv6_listen),
         cmocka_unit_test(test_graceful_stop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -469,6 +469,13 @@ static void test_returning_id(void **state)
     int64_t changes = 0;
     assert_int_equal(eg_exec(c, &changes, "UPDATE rt SET name = ? WHERE id > ?", "ti", "x", 0), 0);
     assert_int_equal(changes, 2);
+    /* only INSERT/UPDATE/DELETE count: not the rows a SELECT returns, not DDL */
+    assert_int_equal(eg_exec(c, &changes, "SELECT id FROM rt", ""), 0);
+    assert_int_equal(changes, 0);
+    assert_int_equal(eg_exec(c, &changes, "CREATE TABLE rt2 (x INTEGER)", ""), 0);
+    assert_int_equal(changes, 0);
+    assert_int_equal(eg_exec(c, &changes, "DELETE FROM rt WHERE id = ?", "l", id1), 0);
+    assert_int_equal(changes, 1);
 }
 
 static void test_unique_conflict(void **state)
