@@ -71,13 +71,15 @@ test('queue: kill -9 with messages queued, each delivered exactly once', async (
 
     up.state.down = false;
     srv2 = await startServer({ env: ENV, dataDir: srv.dataDir });
+    srv2.clients = srv.clients;
+    const tok2 = await consumerToken(srv2, 'qc');
     const delivered = () => up.seen.filter((s) => s.answered === 200);
     await waitFor(() => delivered().length >= ids.length, 30000);
     await sleep(1500); // anything delivered twice would show up now
     for (const id of ids) {
         const n = delivered().filter((s) => s.headers['x-road-id'] === id).length;
         assert.equal(n, 1, `${id} delivered ${n} times`);
-        const rec = await request(`${srv2.url}/api/v1/lgsp/queue/messages/${id}`, { token: tok });
+        const rec = await request(`${srv2.url}/api/v1/lgsp/queue/messages/${id}`, { token: tok2 });
         assert.equal(rec.json.status, 'delivered');
         assert.equal(rec.json.response_status, 200);
         assert.ok(rec.json.delivered_at);
@@ -87,7 +89,7 @@ test('queue: kill -9 with messages queued, each delivered exactly once', async (
     assert.equal(got.headers['x-road-client'], 'qc');
     assert.equal(got.headers.authorization, undefined);
     // Another consumer cannot read the receipt.
-    const other = await request(`${srv2.url}/api/v1/lgsp/queue/messages/msg-3`, { token: await consumerToken(srv, 'other') });
+    const other = await request(`${srv2.url}/api/v1/lgsp/queue/messages/msg-3`, { token: await consumerToken(srv2, 'other') });
     assert.equal(other.status, 404);
 });
 
