@@ -86,7 +86,7 @@ json_t *eg_http_openapi(eg_http *h);
 void *eg_req_app(eg_req *r);
 eg_arena *eg_req_arena(eg_req *r);
 const char *eg_req_method(eg_req *r);
-const char *eg_req_path(eg_req *r);  /* decoded path, no query */
+const char *eg_req_path(eg_req *r); /* decoded path, no query */
 /* The path exactly as the client sent it (still percent-encoded), for proxies. */
 const char *eg_req_raw_path(eg_req *r);
 /* The query string as sent, without '?' ("" when none), rebuilt from the parsed arguments in

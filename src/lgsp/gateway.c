@@ -54,11 +54,20 @@ static void xml_escape(eg_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': eg_buf_puts(b, "&lt;"); break;
-        case '>': eg_buf_puts(b, "&gt;"); break;
-        case '&': eg_buf_puts(b, "&amp;"); break;
-        case '"': eg_buf_puts(b, "&quot;"); break;
-        default: eg_buf_putc(b, *s);
+        case '<':
+            eg_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            eg_buf_puts(b, "&gt;");
+            break;
+        case '&':
+            eg_buf_puts(b, "&amp;");
+            break;
+        case '"':
+            eg_buf_puts(b, "&quot;");
+            break;
+        default:
+            eg_buf_putc(b, *s);
         }
     }
 }
@@ -66,8 +75,7 @@ static void xml_escape(eg_buf *b, const char *s)
 int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail)
 {
     if (!soap)
-        return eg_reply_problem_ex(r, status,
-                                   eg_arena_printf(eg_req_arena(r), "lgsp/%s", slug),
+        return eg_reply_problem_ex(r, status, eg_arena_printf(eg_req_arena(r), "lgsp/%s", slug),
                                    title_of(slug), detail, NULL);
     eg_buf b = EG_BUF_INIT;
     eg_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -269,11 +277,25 @@ int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct 
 
 static int hop_by_hop(const char *k)
 {
-    static const char *const h[] = {"connection", "keep-alive", "proxy-authenticate",
-                                    "proxy-authorization", "proxy-connection", "te", "trailer",
-                                    "trailers", "transfer-encoding", "upgrade", "host",
-                                    "content-length", "authorization", "cookie", "expect",
-                                    "x-road-client", "x-csrf-token", "x-road-id", NULL};
+    static const char *const h[] = {"connection",
+                                    "keep-alive",
+                                    "proxy-authenticate",
+                                    "proxy-authorization",
+                                    "proxy-connection",
+                                    "te",
+                                    "trailer",
+                                    "trailers",
+                                    "transfer-encoding",
+                                    "upgrade",
+                                    "host",
+                                    "content-length",
+                                    "authorization",
+                                    "cookie",
+                                    "expect",
+                                    "x-road-client",
+                                    "x-csrf-token",
+                                    "x-road-id",
+                                    NULL};
     for (int i = 0; h[i]; i++)
         if (strcasecmp(k, h[i]) == 0)
             return 1;
@@ -320,9 +342,9 @@ static void add_header(void *ud, const char *k, const char *v)
 /* Passes the upstream's response headers except hop-by-hop and those the core sets. */
 static void copy_response_headers(eg_req *r, const eg_buf *h)
 {
-    static const char *const skip[] = {"content-length", "content-type", "server", "date",
-                                       "x-request-id", "set-cookie", "location", "x-road-id",
-                                       NULL};
+    static const char *const skip[] = {"content-length", "content-type", "server",
+                                       "date",           "x-request-id", "set-cookie",
+                                       "location",       "x-road-id",    NULL};
     const char *conn = NULL;
     char *copy = eg_arena_strndup(eg_req_arena(r), h->data ? h->data : "", h->len);
     /* First pass: the Connection header's tokens. */
@@ -458,20 +480,18 @@ static int gateway(eg_req *r)
     if (!have || strcmp(sv.version, version) != 0 ||
         (strcmp(sv.status, "published") && strcmp(sv.status, "deprecated"))) {
         status = 404, slug = "unknown-service";
-        detail = eg_arena_printf(a, "Không có dịch vụ %s phiên bản %s đang công bố", code,
-                                 version);
+        detail = eg_arena_printf(a, "Không có dịch vụ %s phiên bản %s đang công bố", code, version);
     } else if (eg__lgsp_grant_get(c, a, code, p->client_id, &g) != 0) {
         status = 403, slug = "access-denied";
-        detail = eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gọi %s", p->client_id,
-                                 code);
+        detail = eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gọi %s", p->client_id, code);
     } else if (g.methods && !strstr(g.methods, eg_arena_printf(a, ",%s,", method))) {
         status = 403, slug = "access-denied";
         detail = eg_arena_printf(a, "Quyền không cho phép phương thức %s", method);
-    } else if (g.path_prefix && !eg_str_has_prefix(eg_arena_printf(a, "/%s",
-                                                                   eg_req_param(r, "path")
-                                                                       ? eg_req_param(r, "path")
-                                                                       : ""),
-                                                   g.path_prefix)) {
+    } else if (g.path_prefix &&
+               !eg_str_has_prefix(
+                   eg_arena_printf(a, "/%s",
+                                   eg_req_param(r, "path") ? eg_req_param(r, "path") : ""),
+                   g.path_prefix)) {
         status = 403, slug = "access-denied";
         detail = eg_arena_printf(a, "Quyền chỉ cho phép đường dẫn %s", g.path_prefix);
     } else if ((int64_t)blen > s->max_body) {
@@ -491,8 +511,7 @@ static int gateway(eg_req *r)
         hdrs = hx.list;
         hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Client: %s", p->client_id));
         hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Id: %s", xid));
-        hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Service: %s/%s", code,
-                                                      version));
+        hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Service: %s/%s", code, version));
         hdrs = curl_slist_append(hdrs, "Expect:");
         if (!eg_req_header(r, "Accept"))
             hdrs = curl_slist_append(hdrs, "Accept:");
@@ -512,8 +531,9 @@ static int gateway(eg_req *r)
             detail = eg_arena_printf(a, "Dịch vụ %s: %s", code, up.errmsg);
         } else if (up.status >= 300 && up.status < 400 && up.status != 304) {
             status = 502, slug = "upstream-unreachable";
-            detail = eg_arena_printf(a, "Dịch vụ %s trả về chuyển hướng %d; LGSP không đi theo "
-                                        "chuyển hướng",
+            detail = eg_arena_printf(a,
+                                     "Dịch vụ %s trả về chuyển hướng %d; LGSP không đi theo "
+                                     "chuyển hướng",
                                      code, up.status);
         } else {
             status = up.status;

@@ -35,11 +35,11 @@ struct lgsp_stats; /* stats.c */
 typedef struct lgsp_state {
     eg_app *app;
     /* config */
-    int64_t max_body;          /* gateway request size limit */
-    int64_t log_body_max;      /* bodies up to this size are kept in the log */
-    int log_sync;              /* 1 = reply only after the record committed */
-    int64_t keep_days;         /* retention of log records in the database */
-    char *allow;               /* upstream allow-list (CIDRs / hosts) */
+    int64_t max_body;     /* gateway request size limit */
+    int64_t log_body_max; /* bodies up to this size are kept in the log */
+    int log_sync;         /* 1 = reply only after the record committed */
+    int64_t keep_days;    /* retention of log records in the database */
+    char *allow;          /* upstream allow-list (CIDRs / hosts) */
     int64_t checkpoint_every_ms;
     int64_t next_checkpoint_ms;
     int64_t next_archive_ms;
@@ -112,8 +112,8 @@ int eg__lgsp_archive(lgsp_state *s, int64_t before_ms, int64_t *archived);
 /* stats.c */
 struct lgsp_stats *eg__lgsp_stats_new(void);
 void eg__lgsp_stats_free(struct lgsp_stats *st);
-void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *client,
-                        int status, int upstream_ok, int64_t ms);
+void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *client, int status,
+                        int upstream_ok, int64_t ms);
 void eg__lgsp_stats_routes(eg_http *h);
 void eg__lgsp_metrics(eg_buf *out, void *app);
 

@@ -101,8 +101,8 @@ static int get_message(eg_req *r)
     long long num = strtoll(id, &end, 10);
     int numeric = end != id && *end == '\0';
     eg_buf sql = EG_BUF_INIT;
-    eg_buf_printf(&sql, "SELECT %s, request_body, response_body FROM lgsp_message WHERE %s", LIST_COLS,
-                  numeric ? "id = ?" : "xroad_id = ? ORDER BY id LIMIT 1");
+    eg_buf_printf(&sql, "SELECT %s, request_body, response_body FROM lgsp_message WHERE %s",
+                  LIST_COLS, numeric ? "id = ?" : "xroad_id = ? ORDER BY id LIMIT 1");
     eg_stmt *st = NULL;
     eg_conn *c = eg_db_conn(app->db);
     int rc = numeric ? eg_query(c, &st, eg_buf_cstr(&sql), "l", (int64_t)num)
@@ -149,8 +149,7 @@ int eg__lgsp_archive(lgsp_state *s, int64_t before_ms, int64_t *archived)
     *archived = 0;
     eg_conn *c = eg_db_conn(s->app->db);
     int64_t ckpt = 0;
-    if (eg_query_int64(c, &ckpt, "SELECT COALESCE(MAX(last_id), 0) FROM lgsp_log_checkpoint",
-                       "") ||
+    if (eg_query_int64(c, &ckpt, "SELECT COALESCE(MAX(last_id), 0) FROM lgsp_log_checkpoint", "") ||
         ckpt == 0)
         return EG_OK;
     eg_buf sql = EG_BUF_INIT;
@@ -196,9 +195,9 @@ int eg__lgsp_archive(lgsp_state *s, int64_t before_ms, int64_t *archived)
     if (!rc) {
         rc = eg_exec(c, NULL, "DELETE FROM lgsp_message WHERE id <= ?", "l", last_id);
         if (!rc)
-            rc = eg_exec(c, NULL,
-                         "UPDATE lgsp_log_head SET base_id = ?, base_hash = ? WHERE id = 1",
-                         "lt", last_id, last_hash);
+            rc =
+                eg_exec(c, NULL, "UPDATE lgsp_log_head SET base_id = ?, base_hash = ? WHERE id = 1",
+                        "lt", last_id, last_hash);
         rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
     }
     json_decref(rows);

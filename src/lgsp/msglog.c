@@ -105,15 +105,27 @@ static int write_batch(eg_conn *c, lgsp_record *list)
         id++;
         char status[16];
         snprintf(status, sizeof(status), "%d", r->status);
-        const char *txt[14] = {r->xroad_id,     r->request_id[0] ? r->request_id : NULL,
-                               r->side,         r->client_id,
-                               r->service_code, r->service_version,
-                               r->method,       r->path,
-                               r->user_id,      r->issue,
-                               r->error_type,   r->request_sha256,
-                               r->response_sha256, status};
-        const int64_t num[7] = {r->request_in_ms,   r->request_out_ms, r->response_in_ms,
-                                r->response_out_ms, r->request_size,   r->response_size, 0};
+        const char *txt[14] = {r->xroad_id,
+                               r->request_id[0] ? r->request_id : NULL,
+                               r->side,
+                               r->client_id,
+                               r->service_code,
+                               r->service_version,
+                               r->method,
+                               r->path,
+                               r->user_id,
+                               r->issue,
+                               r->error_type,
+                               r->request_sha256,
+                               r->response_sha256,
+                               status};
+        const int64_t num[7] = {r->request_in_ms,
+                                r->request_out_ms,
+                                r->response_in_ms,
+                                r->response_out_ms,
+                                r->request_size,
+                                r->response_size,
+                                0};
         eg_buf canon = EG_BUF_INIT;
         canonical(&canon, id, txt, num);
         char hash[65];
@@ -126,11 +138,17 @@ static int write_batch(eg_conn *c, lgsp_record *list)
                      "response_in_ms, response_out_ms, request_size, response_size, "
                      "request_body, response_body, prev_hash, hash) "
                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     "l" "ttttttttttttt" "i" "llllll" "bb" "tt", id, txt[0], txt[1], txt[2], txt[3], txt[4],
-                     txt[5], txt[6], txt[7], txt[8], txt[9], txt[10], txt[11], txt[12],
-                     r->status, r->request_in_ms, r->request_out_ms, r->response_in_ms,
-                     r->response_out_ms, r->request_size, r->response_size, r->request_body,
-                     r->request_body_len, r->response_body, r->response_body_len, prev, hash);
+                     "l"
+                     "ttttttttttttt"
+                     "i"
+                     "llllll"
+                     "bb"
+                     "tt",
+                     id, txt[0], txt[1], txt[2], txt[3], txt[4], txt[5], txt[6], txt[7], txt[8],
+                     txt[9], txt[10], txt[11], txt[12], r->status, r->request_in_ms,
+                     r->request_out_ms, r->response_in_ms, r->response_out_ms, r->request_size,
+                     r->response_size, r->request_body, r->request_body_len, r->response_body,
+                     r->response_body_len, prev, hash);
         memcpy(prev, hash, sizeof(prev));
     }
     if (!rc)
@@ -156,13 +174,12 @@ static void spill(lgsp_state *s, lgsp_record *list)
         return;
     }
     for (lgsp_record *r = list; r; r = r->next) {
-        json_t *j = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:I, s:I, s:s, s:s}",
-                              "xroad_id", r->xroad_id, "client_id", r->client_id, "service_code",
-                              r->service_code, "method", r->method, "path", r->path,
-                              "user_id", r->user_id, "status", r->status, "request_in_ms",
-                              (json_int_t)r->request_in_ms, "response_out_ms",
-                              (json_int_t)r->response_out_ms, "request_sha256",
-                              r->request_sha256, "response_sha256", r->response_sha256);
+        json_t *j = json_pack(
+            "{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:I, s:I, s:s, s:s}", "xroad_id", r->xroad_id,
+            "client_id", r->client_id, "service_code", r->service_code, "method", r->method, "path",
+            r->path, "user_id", r->user_id, "status", r->status, "request_in_ms",
+            (json_int_t)r->request_in_ms, "response_out_ms", (json_int_t)r->response_out_ms,
+            "request_sha256", r->request_sha256, "response_sha256", r->response_sha256);
         eg_buf b = EG_BUF_INIT;
         eg_json_dump_buf(&b, j);
         eg_buf_putc(&b, '\n');
@@ -362,7 +379,9 @@ int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
         rc = eg_exec(c, NULL,
                      "INSERT INTO lgsp_log_checkpoint (ts, last_id, last_hash, public_key, "
                      "signature) VALUES (?,?,?,?,?)",
-                     "tltt" "t", ts, last_id, last_hash, pkhex, sighex);
+                     "tltt"
+                     "t",
+                     ts, last_id, last_hash, pkhex, sighex);
     }
     if (rc)
         eg_tx_rollback(c);
@@ -503,9 +522,8 @@ int eg_lgsp_verify_log(eg_db *db, const char *data_dir, int64_t *count, char *ms
         }
         checkpoint_message(&m, last_id, lh);
         if (ok)
-            ok = crypto_sign_verify_detached((unsigned char *)raw_sig.data,
-                                             (unsigned char *)m.data, m.len,
-                                             (unsigned char *)raw_pk.data) == 0;
+            ok = crypto_sign_verify_detached((unsigned char *)raw_sig.data, (unsigned char *)m.data,
+                                             m.len, (unsigned char *)raw_pk.data) == 0;
         eg_buf_free(&raw_pk);
         eg_buf_free(&raw_sig);
         eg_buf_free(&m);

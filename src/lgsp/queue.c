@@ -52,9 +52,9 @@ static int enqueue(eg_req *r)
     if (eg__lgsp_grant_get(c, a, code, p->client_id, &g) ||
         (g.methods && !strstr(g.methods, ",POST,")) ||
         (g.path_prefix && !eg_str_has_prefix(path, g.path_prefix)))
-        return eg__lgsp_fail(r, 0, 403, "access-denied",
-                             eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gửi tới %s",
-                                             p->client_id, code));
+        return eg__lgsp_fail(
+            r, 0, 403, "access-denied",
+            eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gửi tới %s", p->client_id, code));
     size_t blen = 0;
     const char *body = eg_req_body(r, &blen);
     char id[27];
@@ -75,8 +75,8 @@ static int enqueue(eg_req *r)
     if (rc == EG_ECONFLICT) {
         /* Same X-Road-Id again: idempotent when it is the same consumer's message. */
         char *owner = NULL;
-        if (eg_query_text(c, a, &owner, "SELECT client_id FROM lgsp_queue WHERE msg_id = ?",
-                          "t", msg_id) == 0 &&
+        if (eg_query_text(c, a, &owner, "SELECT client_id FROM lgsp_queue WHERE msg_id = ?", "t",
+                          msg_id) == 0 &&
             strcmp(owner, p->client_id) == 0) {
             eg_reply_header(r, "X-Road-Id", msg_id);
             return eg_reply_json(r, 200, json_pack("{s:s, s:b}", "id", msg_id, "duplicate", 1));
@@ -87,8 +87,8 @@ static int enqueue(eg_req *r)
         return rc;
     eg_reply_header(r, "X-Road-Id", msg_id);
     eg_reply_header(r, "Location", eg_arena_printf(a, "/api/v1/lgsp/queue/messages/%s", msg_id));
-    return eg_reply_json(r, 202, json_pack("{s:s, s:s, s:s}", "id", msg_id, "status", "queued",
-                                           "service", code));
+    return eg_reply_json(
+        r, 202, json_pack("{s:s, s:s, s:s}", "id", msg_id, "status", "queued", "service", code));
 }
 
 static int receipt(eg_req *r)
@@ -183,13 +183,14 @@ static int deliver_one(lgsp_state *s)
     int retry = up.err || up.status == 408 || up.status == 429 || up.status >= 500 ||
                 (up.status >= 300 && up.status < 400);
     int64_t max_attempts = eg_config_int(app->cfg, "lgsp.queue_max_attempts", 8);
-    const char *status = ok ? "delivered" : (!dead && retry && attempts < max_attempts) ? "queued"
-                                                                                         : "dead";
+    const char *status = ok                                            ? "delivered"
+                         : (!dead && retry && attempts < max_attempts) ? "queued"
+                                                                       : "dead";
     int64_t backoff = 1000LL << (attempts - 1 < 20 ? attempts - 1 : 20);
     if (backoff > 600000)
         backoff = 600000;
-    const char *err = ok ? NULL
-                      : dead ? dead
+    const char *err = ok       ? NULL
+                      : dead   ? dead
                       : up.err ? up.errmsg
                                : eg_arena_printf(a, "HTTP %d", up.status);
     char ts[25];
@@ -212,9 +213,9 @@ static int deliver_one(lgsp_state *s)
     rec->user_id = uid ? eg_strdup(uid) : NULL;
     rec->issue = issue ? eg_strdup(issue) : NULL;
     rec->status = up.err ? (up.err == EG_ETIMEOUT ? 504 : 502) : up.status;
-    rec->error_type = up.err ? eg_strdup(up.err == EG_ETIMEOUT ? "upstream-timeout"
-                                                               : "upstream-unreachable")
-                             : NULL;
+    rec->error_type =
+        up.err ? eg_strdup(up.err == EG_ETIMEOUT ? "upstream-timeout" : "upstream-unreachable")
+               : NULL;
     rec->request_size = (int64_t)blen;
     eg_sha256_hex(body, blen, rec->request_sha256);
     rec->response_size = (int64_t)up.body.len;
@@ -273,7 +274,7 @@ void eg__lgsp_queue_routes(eg_http *h)
                                    .tag = "lgsp",
                                    .public_route = 1,
                                    .problem_ns = "lgsp"});
-    eg_http_route(h, "GET", "/api/v1/lgsp/queue/messages/{id}", receipt,
-                  &(eg_route_opts){.summary = "Biên nhận chuyển phát của thông điệp",
-                                   .tag = "lgsp"});
+    eg_http_route(
+        h, "GET", "/api/v1/lgsp/queue/messages/{id}", receipt,
+        &(eg_route_opts){.summary = "Biên nhận chuyển phát của thông điệp", .tag = "lgsp"});
 }

@@ -158,10 +158,10 @@ static int opt_str(eg_req *r, json_t *b, const char *key, size_t max, const char
 /* Validates the fields of a service body; with partial=1 only those present. */
 static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
 {
-    static const char *const known[] = {"code",    "version",      "name",       "owner_agency",
-                                        "kind",    "upstream_url", "timeout_ms", "description",
-                                        "spec",    "spec_type",    "brm_ref",    "arm_ref",
-                                        "status",  NULL};
+    static const char *const known[] = {
+        "code",       "version",     "name", "owner_agency", "kind",    "upstream_url",
+        "timeout_ms", "description", "spec", "spec_type",    "brm_ref", "arm_ref",
+        "status",     NULL};
     const char *key;
     json_t *v;
     json_object_foreach(b, key, v)
@@ -201,7 +201,8 @@ static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
     if (json_object_get(b, "kind")) {
         t = eg_json_str(b, "kind");
         if (!t || (strcmp(t, "rest") && strcmp(t, "soap")))
-            return eg_req_fail_field(r, EG_EUNPROCESSABLE, "kind", "Loại dịch vụ là rest hoặc soap");
+            return eg_req_fail_field(r, EG_EUNPROCESSABLE, "kind",
+                                     "Loại dịch vụ là rest hoặc soap");
     }
     if (!partial || json_object_get(b, "upstream_url")) {
         t = eg_json_str(b, "upstream_url");
@@ -213,8 +214,7 @@ static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
     }
     if (json_object_get(b, "timeout_ms")) {
         json_t *tv = json_object_get(b, "timeout_ms");
-        if (!json_is_integer(tv) || json_integer_value(tv) < 50 ||
-            json_integer_value(tv) > 300000)
+        if (!json_is_integer(tv) || json_integer_value(tv) < 50 || json_integer_value(tv) > 300000)
             return eg_req_fail_field(r, EG_EUNPROCESSABLE, "timeout_ms",
                                      "Thời gian chờ phải là số nguyên 50..300000 ms");
     }
@@ -287,7 +287,9 @@ static int create_service(eg_req *r)
                  "upstream_url, timeout_ms, description, spec, spec_type, brm_ref, arm_ref, "
                  "status, row_version, created_at, updated_at) "
                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
-                 "ttttttlttttttt" "t", code, eg_json_str(b, "version"), nfc(r, b, "name"), agency,
+                 "ttttttlttttttt"
+                 "t",
+                 code, eg_json_str(b, "version"), nfc(r, b, "name"), agency,
                  eg_json_str(b, "kind") ? eg_json_str(b, "kind") : "rest",
                  eg_json_str(b, "upstream_url"), (int64_t)eg_json_int(b, "timeout_ms", 30000),
                  nfc(r, b, "description"), eg_json_str(b, "spec"), eg_json_str(b, "spec_type"),
@@ -400,8 +402,7 @@ static int update_service(eg_req *r)
     if (ns && status_rank(ns) < status_rank(old_status))
         return eg_req_fail_field(r, EG_ECONFLICT, "status",
                                  "Không thể chuyển trạng thái từ %s về %s", old_status, ns);
-    if (json_object_get(b, "owner_agency") &&
-        strcmp(eg_json_str(b, "owner_agency"), agency) != 0) {
+    if (json_object_get(b, "owner_agency") && strcmp(eg_json_str(b, "owner_agency"), agency) != 0) {
         rc = eg_authorize(r, "update",
                           &(eg_object){"lgsp_service", eg_json_str(b, "owner_agency"), NULL});
         if (rc)
@@ -410,9 +411,10 @@ static int update_service(eg_req *r)
     rc = eg_tx_begin(c);
     if (rc)
         return rc;
-    static const char *const cols[] = {"version", "name",   "owner_agency", "kind",
-                                       "upstream_url", "timeout_ms", "description", "spec",
-                                       "spec_type", "brm_ref", "arm_ref", "status", NULL};
+    static const char *const cols[] = {
+        "version",     "name", "owner_agency", "kind",    "upstream_url", "timeout_ms",
+        "description", "spec", "spec_type",    "brm_ref", "arm_ref",      "status",
+        NULL};
     char now[25];
     eg_time_iso_ms(eg_now_ms(), now);
     for (int i = 0; cols[i] && !rc; i++) {
@@ -425,8 +427,7 @@ static int update_service(eg_req *r)
             rc = eg_exec(c, NULL, sql, "lt", (int64_t)json_integer_value(v), code);
         else
             rc = eg_exec(c, NULL, sql, "tt",
-                         json_is_string(v) ? nfca(eg_req_arena(r), json_string_value(v))
-                                           : NULL,
+                         json_is_string(v) ? nfca(eg_req_arena(r), json_string_value(v)) : NULL,
                          code);
     }
     int64_t changes = 0;
@@ -546,8 +547,8 @@ static int create_grant(eg_req *r)
     rc = eg_authorize(r, "update", &(eg_object){"lgsp_service", sv.owner_agency, NULL});
     if (rc)
         return rc;
-    static const char *const known[] = {"client_id", "methods", "path_prefix", "quota",
-                                        "rate_limit", NULL};
+    static const char *const known[] = {"client_id", "methods",    "path_prefix",
+                                        "quota",     "rate_limit", NULL};
     const char *key;
     json_t *v;
     json_object_foreach(b, key, v)
@@ -563,8 +564,8 @@ static int create_grant(eg_req *r)
     if (!valid_token(client, 128, 1))
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "client_id", "client_id là bắt buộc");
     int64_t known_client = 0;
-    rc = eg_query_int64(c, &known_client,
-                        "SELECT COUNT(*) FROM lgsp_consumer WHERE client_id = ?", "t", client);
+    rc = eg_query_int64(c, &known_client, "SELECT COUNT(*) FROM lgsp_consumer WHERE client_id = ?",
+                        "t", client);
     if (rc)
         return rc;
     if (!known_client)
@@ -573,7 +574,7 @@ static int create_grant(eg_req *r)
     eg_buf methods = EG_BUF_INIT;
     json_t *m = json_object_get(b, "methods");
     if (m && !json_is_null(m)) {
-        static const char *const ok_methods[] = {"GET",    "POST",    "PUT", "PATCH",
+        static const char *const ok_methods[] = {"GET",    "POST", "PUT",     "PATCH",
                                                  "DELETE", "HEAD", "OPTIONS", NULL};
         if (!json_is_array(m) || json_array_size(m) == 0 || json_array_size(m) > 7)
             return eg_req_fail_field(r, EG_EUNPROCESSABLE, "methods",
@@ -612,8 +613,8 @@ static int create_grant(eg_req *r)
         if (!json_is_integer(q) || json_integer_value(q) < 1 ||
             json_integer_value(q) > 1000000000) {
             eg_buf_free(&methods);
-            return eg_req_fail_field(r, EG_EUNPROCESSABLE, nums[i],
-                                     "%s phải là số nguyên dương", nums[i]);
+            return eg_req_fail_field(r, EG_EUNPROCESSABLE, nums[i], "%s phải là số nguyên dương",
+                                     nums[i]);
         }
         *dst[i] = json_integer_value(q);
     }
@@ -624,8 +625,10 @@ static int create_grant(eg_req *r)
         rc = eg_exec(c, NULL,
                      "INSERT INTO lgsp_grant (service_code, client_id, methods, path_prefix, "
                      "quota_per_day, rate_per_sec, created_at) VALUES (?,?,?,?,?,?,?)",
-                     "tttt" "llt", code, client, methods.len ? eg_buf_cstr(&methods) : NULL,
-                     prefix, quota, rate, now);
+                     "tttt"
+                     "llt",
+                     code, client, methods.len ? eg_buf_cstr(&methods) : NULL, prefix, quota, rate,
+                     now);
         if (!rc)
             rc = audit(r, c, "lgsp.grant.create", "lgsp_service", code, sv.owner_agency,
                        json_pack("{s:s}", "client_id", client));
@@ -639,11 +642,11 @@ static int create_grant(eg_req *r)
         return eg_req_fail_field(r, rc, "client_id", "Hệ thống %s đã được cấp quyền", client);
     if (rc)
         return rc;
-    json_t *out = json_pack("{s:s, s:s, s:O, s:o, s:o, s:o}", "service_code", code, "client_id",
-                            client, "methods", m ? m : json_null(), "path_prefix",
-                            eg_json_strn(prefix), "quota",
-                            quota ? json_integer(quota) : json_null(), "rate_limit",
-                            rate ? json_integer(rate) : json_null());
+    json_t *out =
+        json_pack("{s:s, s:s, s:O, s:o, s:o, s:o}", "service_code", code, "client_id", client,
+                  "methods", m ? m : json_null(), "path_prefix", eg_json_strn(prefix), "quota",
+                  quota ? json_integer(quota) : json_null(), "rate_limit",
+                  rate ? json_integer(rate) : json_null());
     return eg_reply_json(r, 201, out);
 }
 
@@ -690,22 +693,23 @@ void eg__lgsp_registry_routes(eg_http *h)
 {
     eg_http_route(h, "POST", "/api/v1/lgsp/services", create_service,
                   &(eg_route_opts){.summary = "Đăng ký dịch vụ cung cấp (REST/SOAP)",
-                                   .tag = "lgsp", .max_body = 2 << 20});
+                                   .tag = "lgsp",
+                                   .max_body = 2 << 20});
     eg_http_route(h, "GET", "/api/v1/lgsp/services", list_services,
                   &(eg_route_opts){.summary = "Danh sách dịch vụ LGSP", .tag = "lgsp"});
     eg_http_route(h, "GET", "/api/v1/lgsp/services/{code}", get_service,
                   &(eg_route_opts){.summary = "Một dịch vụ LGSP (ETag)", .tag = "lgsp"});
     eg_http_route(h, "PATCH", "/api/v1/lgsp/services/{code}", update_service,
                   &(eg_route_opts){.summary = "Cập nhật dịch vụ / vòng đời (If-Match)",
-                                   .tag = "lgsp", .max_body = 2 << 20});
+                                   .tag = "lgsp",
+                                   .max_body = 2 << 20});
     eg_http_route(h, "POST", "/api/v1/lgsp/services/{code}/grants", create_grant,
-                  &(eg_route_opts){.summary = "Cấp quyền gọi dịch vụ cho hệ thống",
-                                   .tag = "lgsp"});
+                  &(eg_route_opts){.summary = "Cấp quyền gọi dịch vụ cho hệ thống", .tag = "lgsp"});
     eg_http_route(h, "GET", "/api/v1/lgsp/services/{code}/grants", list_grants,
                   &(eg_route_opts){.summary = "Các quyền gọi của một dịch vụ", .tag = "lgsp"});
-    eg_http_route(h, "POST", "/api/v1/lgsp/consumers", create_consumer,
-                  &(eg_route_opts){.summary = "Đăng ký hệ thống sử dụng (OAuth client)",
-                                   .tag = "lgsp"});
+    eg_http_route(
+        h, "POST", "/api/v1/lgsp/consumers", create_consumer,
+        &(eg_route_opts){.summary = "Đăng ký hệ thống sử dụng (OAuth client)", .tag = "lgsp"});
     eg_http_route(h, "GET", "/api/v1/lgsp/consumers", list_consumers,
                   &(eg_route_opts){.summary = "Danh sách hệ thống sử dụng", .tag = "lgsp"});
     eg_http_route(h, "GET", "/api/v1/lgsp/catalog", catalog,

@@ -67,11 +67,12 @@ static int parse_cidr(const char *s, unsigned char p[16], int *bits)
 
 static int forbidden(const unsigned char a[16])
 {
-    static const char *const nets[] = {
-        "0.0.0.0/8",      "10.0.0.0/8",  "100.64.0.0/10", "127.0.0.0/8",    "169.254.0.0/16",
-        "172.16.0.0/12",  "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3",
-        "::/128",         "::1/128",     "fc00::/7",      "fe80::/10",      "ff00::/8",
-        "64:ff9b::/96",   "2001:db8::/32", NULL};
+    static const char *const nets[] = {"0.0.0.0/8",    "10.0.0.0/8",     "100.64.0.0/10",
+                                       "127.0.0.0/8",  "169.254.0.0/16", "172.16.0.0/12",
+                                       "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15",
+                                       "224.0.0.0/3",  "::/128",         "::1/128",
+                                       "fc00::/7",     "fe80::/10",      "ff00::/8",
+                                       "64:ff9b::/96", "2001:db8::/32",  NULL};
     for (int i = 0; nets[i]; i++) {
         unsigned char p[16];
         int bits;
@@ -154,13 +155,14 @@ int eg__lgsp_check_url(const char *url, const char *allow, char *why, size_t n)
         if (!eg__lgsp_addr_allowed(ai->ai_addr, allow)) {
             char ip[INET6_ADDRSTRLEN] = "?";
             if (ai->ai_family == AF_INET)
-                inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, ip,
-                          sizeof(ip));
+                inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, ip, sizeof(ip));
             else
                 inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, ip,
                           sizeof(ip));
-            snprintf(why, n, "địa chỉ %s thuộc vùng cấm (nội bộ/loopback) và không nằm trong "
-                             "danh sách cho phép", ip);
+            snprintf(why, n,
+                     "địa chỉ %s thuộc vùng cấm (nội bộ/loopback) và không nằm trong "
+                     "danh sách cho phép",
+                     ip);
             rc = EG_EUNPROCESSABLE;
             break;
         }

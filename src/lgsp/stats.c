@@ -64,8 +64,8 @@ void eg__lgsp_stats_free(struct lgsp_stats *st)
     free(st);
 }
 
-void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *client,
-                        int status, int upstream_ok, int64_t ms)
+void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *client, int status,
+                        int upstream_ok, int64_t ms)
 {
     pthread_mutex_lock(&st->mu);
     struct entry *e = st->entries;
@@ -169,11 +169,11 @@ static json_t *stats_json(struct lgsp_stats *st)
             size_t m = ring_copy(f, one);
             memcpy(all + n, one, m * sizeof(uint32_t));
             n += m;
-            json_t *c = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "client_id", f->client,
-                                  "calls", (json_int_t)f->calls, "errors", (json_int_t)f->errors,
-                                  "status_2xx", (json_int_t)f->status_2xx, "status_4xx",
-                                  (json_int_t)f->status_4xx, "status_5xx",
-                                  (json_int_t)f->status_5xx);
+            json_t *c =
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "client_id", f->client, "calls",
+                          (json_int_t)f->calls, "errors", (json_int_t)f->errors, "status_2xx",
+                          (json_int_t)f->status_2xx, "status_4xx", (json_int_t)f->status_4xx,
+                          "status_5xx", (json_int_t)f->status_5xx);
             percentiles(one, m, c);
             json_array_append_new(consumers, c);
         }
@@ -215,8 +215,7 @@ static int get_stats(eg_req *r)
     char since[25];
     eg_time_iso_ms(s->app->started_ms, since);
     return eg_reply_json(r, 200,
-                         json_pack("{s:s, s:o}", "since", since, "services",
-                                   stats_json(s->stats)));
+                         json_pack("{s:s, s:o}", "since", since, "services", stats_json(s->stats)));
 }
 
 void eg__lgsp_metrics(eg_buf *out, void *arg)
@@ -230,7 +229,8 @@ void eg__lgsp_metrics(eg_buf *out, void *arg)
                      "# TYPE egov_lgsp_calls_total counter\n");
     pthread_mutex_lock(&st->mu);
     for (struct entry *e = st->entries; e; e = e->next) {
-        eg_buf_printf(out, "egov_lgsp_calls_total{service=\"%s\",client=\"%s\",outcome=\"ok\"} %llu\n",
+        eg_buf_printf(out,
+                      "egov_lgsp_calls_total{service=\"%s\",client=\"%s\",outcome=\"ok\"} %llu\n",
                       e->service, e->client, (unsigned long long)(e->calls - e->errors));
         eg_buf_printf(out,
                       "egov_lgsp_calls_total{service=\"%s\",client=\"%s\",outcome=\"error\"} "
@@ -286,25 +286,19 @@ static int get_opmon(eg_req *r)
         const char *err = eg_json_str(row, "error_type");
         json_int_t st = json_integer_value(json_object_get(row, "status"));
         json_t *o = json_object();
-        json_object_set_new(o, "monitoringDataTs",
-                            json_integer(json_integer_value(json_object_get(row, "response_out_ms")) /
-                                         1000));
-        json_object_set_new(o, "securityServerType",
-                            json_string(strcmp(eg_json_str(row, "side"), "client") == 0
-                                            ? "Client"
-                                            : "Producer"));
-        const char *map[][2] = {{"requestInTs", "request_in_ms"},
-                                {"requestOutTs", "request_out_ms"},
-                                {"responseInTs", "response_in_ms"},
-                                {"responseOutTs", "response_out_ms"},
-                                {"clientSubsystemCode", "client_id"},
-                                {"serviceCode", "service_code"},
-                                {"serviceVersion", "service_version"},
-                                {"messageId", "xroad_id"},
-                                {"messageUserId", "user_id"},
-                                {"messageIssue", "issue"},
-                                {"requestSize", "request_size"},
-                                {"responseSize", "response_size"}};
+        json_object_set_new(
+            o, "monitoringDataTs",
+            json_integer(json_integer_value(json_object_get(row, "response_out_ms")) / 1000));
+        json_object_set_new(
+            o, "securityServerType",
+            json_string(strcmp(eg_json_str(row, "side"), "client") == 0 ? "Client" : "Producer"));
+        const char *map[][2] = {
+            {"requestInTs", "request_in_ms"},      {"requestOutTs", "request_out_ms"},
+            {"responseInTs", "response_in_ms"},    {"responseOutTs", "response_out_ms"},
+            {"clientSubsystemCode", "client_id"},  {"serviceCode", "service_code"},
+            {"serviceVersion", "service_version"}, {"messageId", "xroad_id"},
+            {"messageUserId", "user_id"},          {"messageIssue", "issue"},
+            {"requestSize", "request_size"},       {"responseSize", "response_size"}};
         for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
             json_object_set(o, map[k][0], json_object_get(row, map[k][1]));
         json_object_set_new(o, "messageProtocolVersion", json_string("REST"));
@@ -353,10 +347,10 @@ void eg__lgsp_stats_routes(eg_http *h)
     eg_http_route(h, "GET", "/api/v1/lgsp/stats", get_stats,
                   &(eg_route_opts){.summary = "Thống kê gọi dịch vụ LGSP (số lần, lỗi, độ trễ)",
                                    .tag = "lgsp"});
-    eg_http_route(h, "GET", "/api/v1/lgsp/opmon", get_opmon,
-                  &(eg_route_opts){.summary = "Bản ghi giám sát vận hành kiểu X-Road",
-                                   .tag = "lgsp"});
-    eg_http_route(h, "GET", "/api/v1/lgsp/opendata", get_opendata,
-                  &(eg_route_opts){.summary = "Số liệu mở tổng hợp theo giờ (công bố trễ)",
-                                   .tag = "lgsp"});
+    eg_http_route(
+        h, "GET", "/api/v1/lgsp/opmon", get_opmon,
+        &(eg_route_opts){.summary = "Bản ghi giám sát vận hành kiểu X-Road", .tag = "lgsp"});
+    eg_http_route(
+        h, "GET", "/api/v1/lgsp/opendata", get_opendata,
+        &(eg_route_opts){.summary = "Số liệu mở tổng hợp theo giờ (công bố trễ)", .tag = "lgsp"});
 }
