@@ -53,6 +53,7 @@ typedef struct lgsp_state {
     int64_t queue_max;
     int stop;
     int64_t write_errors;
+    int64_t batches, batched; /* committed batches and the records in them */
     /* rate limiting */
     pthread_mutex_t rl_mu;
     struct lgsp_bucket *buckets;

@@ -237,6 +237,8 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&s->mu);
         s->pending -= n;
         s->done_seq = seq;
+        s->batches++;
+        s->batched += n;
         pthread_cond_broadcast(&s->cv_done);
     }
     pthread_mutex_unlock(&s->mu);

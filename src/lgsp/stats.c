@@ -244,15 +244,20 @@ void eg__lgsp_metrics(eg_buf *out, void *arg)
                       h->consecutive_failures == 0);
     pthread_mutex_unlock(&st->mu);
     pthread_mutex_lock(&s->mu);
-    int64_t pending = s->pending, errors = s->write_errors;
+    int64_t pending = s->pending, errors = s->write_errors, batches = s->batches,
+            batched = s->batched;
     pthread_mutex_unlock(&s->mu);
     eg_buf_printf(out,
                   "# HELP egov_lgsp_log_pending Exchange records waiting for the log writer.\n"
                   "# TYPE egov_lgsp_log_pending gauge\negov_lgsp_log_pending %lld\n"
                   "# HELP egov_lgsp_log_write_errors_total Failed message-log batch writes.\n"
                   "# TYPE egov_lgsp_log_write_errors_total counter\n"
-                  "egov_lgsp_log_write_errors_total %lld\n",
-                  (long long)pending, (long long)errors);
+                  "egov_lgsp_log_write_errors_total %lld\n"
+                  "# HELP egov_lgsp_log_batches_total Message-log transactions (group commits).\n"
+                  "# TYPE egov_lgsp_log_batches_total counter\negov_lgsp_log_batches_total %lld\n"
+                  "# HELP egov_lgsp_log_records_total Records written by those transactions.\n"
+                  "# TYPE egov_lgsp_log_records_total counter\negov_lgsp_log_records_total %lld\n",
+                  (long long)pending, (long long)errors, (long long)batches, (long long)batched);
 }
 
 /* X-Road operational-monitoring records (references.md §A.6) built from the message log. */
