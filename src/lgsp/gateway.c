@@ -237,6 +237,13 @@ int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct 
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (eg__lgsp_fed_is_peer(s, url)) { /* mutual TLS to a federation peer */
+        curl_easy_setopt(c, CURLOPT_SSLCERT, eg__lgsp_fed_cfg(s, "cert"));
+        curl_easy_setopt(c, CURLOPT_SSLKEY, eg__lgsp_fed_cfg(s, "key"));
+        curl_easy_setopt(c, CURLOPT_CAINFO, eg__lgsp_fed_cfg(s, "ca"));
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    }
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(method, "GET") == 0 && len == 0) {
@@ -519,9 +526,21 @@ static int gateway(eg_req *r)
         while (ul && sv.upstream_url[ul - 1] == '/')
             ul--;
         const char *url = eg_arena_printf(a, "%.*s%s", (int)ul, sv.upstream_url, target);
+        int fed = eg__lgsp_fed_is_peer(s, url);
+        if (fed) {
+            const char *slash = strstr(url, "://");
+            const char *peer_target = slash ? strchr(slash + 3, '/') : NULL;
+            hdrs = eg__lgsp_fed_sign(s, hdrs, method, peer_target ? peer_target : "/", xid,
+                                     p->client_id, body, blen);
+        }
         rec->request_out_ms = eg_now_ms();
         eg__lgsp_forward(s, url, method, hdrs, body, blen, sv.timeout_ms, &up);
         rec->response_in_ms = eg_now_ms();
+        if (fed && !up.err &&
+            eg__lgsp_fed_verify_response(s, up.status, xid, body, blen, &up) != 0) {
+            up.err = EG_EUPSTREAM;
+            snprintf(up.errmsg, sizeof(up.errmsg), "chữ ký phản hồi của LGSP đối tác không hợp lệ");
+        }
         if (up.err == EG_ETIMEOUT) {
             status = 504, slug = "upstream-timeout";
             detail = eg_arena_printf(a, "Dịch vụ %s không trả lời trong %lld ms", code,

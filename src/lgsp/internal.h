@@ -58,6 +58,7 @@ typedef struct lgsp_state {
     pthread_mutex_t rl_mu;
     struct lgsp_bucket *buckets;
     struct lgsp_stats *stats;
+    struct lgsp_fed *fed;
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);
@@ -97,6 +98,8 @@ typedef struct {
 } lgsp_upstream_reply;
 int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct curl_slist *hdrs,
                      const char *body, size_t len, int64_t timeout_ms, lgsp_upstream_reply *out);
+/* Client certificate, key and CA for calls to federation peers (NULL when not configured). */
+const char *eg__lgsp_fed_cfg(lgsp_state *s, const char *what);
 
 /* msglog.c */
 void eg__lgsp_log_start(lgsp_state *s);
@@ -109,6 +112,25 @@ lgsp_record *eg__lgsp_record_new(void);
 void eg__lgsp_record_free(lgsp_record *r);
 void eg__lgsp_log_routes(eg_http *h);
 int eg__lgsp_archive(lgsp_state *s, int64_t before_ms, int64_t *archived);
+
+/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
+ * federation messages. pk 32 bytes, sk 64 bytes. */
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
+
+/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
+struct lgsp_fed;
+void eg__lgsp_fed_start(lgsp_state *s);
+void eg__lgsp_fed_stop(lgsp_state *s);
+/* 1 when url points at a configured federation peer. */
+int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
+/* Adds the origin, timestamp and signature headers of a call to a peer. */
+struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
+                                     const char *target, const char *xroad_id, const char *client,
+                                     const char *body, size_t len);
+/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
+int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
+                                 const char *req_body, size_t req_len,
+                                 const lgsp_upstream_reply *up);
 
 /* stats.c */
 struct lgsp_stats *eg__lgsp_stats_new(void);
@@ -126,5 +148,24 @@ void eg__lgsp_queue_stop(lgsp_state *s);
 
 /* problem helper for gateway-style errors (SOAP callers get a fault). */
 int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail);
+
+/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
+ * federation messages. pk 32 bytes, sk 64 bytes. */
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
+
+/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
+struct lgsp_fed;
+void eg__lgsp_fed_start(lgsp_state *s);
+void eg__lgsp_fed_stop(lgsp_state *s);
+/* 1 when url points at a configured federation peer. */
+int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
+/* Adds the origin, timestamp and signature headers of a call to a peer. */
+struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
+                                     const char *target, const char *xroad_id, const char *client,
+                                     const char *body, size_t len);
+/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
+int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
+                                 const char *req_body, size_t req_len,
+                                 const lgsp_upstream_reply *up);
 
 #endif

@@ -11,6 +11,7 @@
  *   keep_days (30)                  log retention in the database before archiving
  *   checkpoint_seconds (300)        signed checkpoints of the log head
  *   upstream_allow ("")             CIDRs / host names upstreams may use even when private
+ *   federation_* (see federation.c) listen, cert, key, ca, peers, peer_keys, name
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ static void lgsp_routes(eg_app *app, eg_http *h)
     lgsp_state *s = eg__lgsp_state(app);
     eg__lgsp_log_start(s);
     eg__lgsp_queue_start(s);
+    eg__lgsp_fed_start(s);
     eg__lgsp_registry_routes(h);
     eg__lgsp_gateway_routes(h, s);
     eg__lgsp_log_routes(h);
@@ -109,6 +111,7 @@ static void lgsp_shutdown(eg_app *app)
     lgsp_state *s = eg__lgsp_state(app);
     if (!s)
         return;
+    eg__lgsp_fed_stop(s);
     eg__lgsp_queue_stop(s);
     eg__lgsp_log_stop(s);
     if (s->writer_started)
@@ -122,8 +125,20 @@ static void lgsp_shutdown(eg_app *app)
 static int cmd_lgsp(int argc, char **argv)
 {
     static const char *const opts[] = {"--data-dir", "--config", NULL};
+    if (argc >= 1 && strcmp(argv[0], "pubkey") == 0) {
+        if (eg_arg_check(argc - 1, argv + 1, "lgsp pubkey", opts, NULL))
+            return 2;
+        const char *d = eg_arg(argc, argv, "--data-dir");
+        unsigned char pk[32], sk[64];
+        if (eg__lgsp_keypair(d ? d : "var", 1, pk, sk))
+            return eg_cli_fail("lgsp pubkey: cannot read or create the key");
+        char hex[65];
+        eg_hex(pk, sizeof(pk), hex);
+        printf("%s\n", hex);
+        return 0;
+    }
     if (argc < 1 || strcmp(argv[0], "verify-log") != 0)
-        return eg_cli_fail("usage: egov lgsp verify-log --data-dir DIR");
+        return eg_cli_fail("usage: egov lgsp verify-log|pubkey --data-dir DIR");
     if (eg_arg_check(argc - 1, argv + 1, "lgsp verify-log", opts, NULL))
         return 2;
     const char *dir = eg_arg(argc, argv, "--data-dir");
@@ -147,7 +162,7 @@ static int cmd_lgsp(int argc, char **argv)
 }
 
 static const struct eg_command commands[] = {
-    {"lgsp", "lgsp verify-log --data-dir DIR",
+    {"lgsp", "lgsp verify-log|pubkey --data-dir DIR",
      "Kiểm tra chuỗi băm và chữ ký của nhật ký thông điệp LGSP", cmd_lgsp},
     {NULL, NULL, NULL, NULL},
 };

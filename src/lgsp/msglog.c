@@ -305,7 +305,7 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
 
 /* ------------------------------------------------------------------ keys, checkpoints */
 
-static int load_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk)
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk)
 {
     char path[4096], dir[4096];
     snprintf(path, sizeof(path), "%s/keys/lgsp-log.key", data_dir);
@@ -344,7 +344,7 @@ static void checkpoint_message(eg_buf *b, int64_t last_id, const char *last_hash
 int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
 {
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-    int rc = load_keypair(data_dir, 1, pk, sk);
+    int rc = eg__lgsp_keypair(data_dir, 1, pk, sk);
     if (rc)
         return rc;
     eg_conn *c = eg_db_conn(db);
@@ -489,7 +489,7 @@ int eg_lgsp_verify_log(eg_db *db, const char *data_dir, int64_t *count, char *ms
 
     /* Checkpoints: signed by our key, and the hash they sign still at that id. */
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-    int have_key = load_keypair(data_dir, 0, pk, sk) == 0;
+    int have_key = eg__lgsp_keypair(data_dir, 0, pk, sk) == 0;
     sodium_memzero(sk, sizeof(sk));
     char pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1] = "";
     if (have_key)
