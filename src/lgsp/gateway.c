@@ -415,6 +415,11 @@ static const char *skip_segments(const char *p, int k)
 
 /* ------------------------------------------------------------------ the handler */
 
+static const char *query_arg(void *ctx, const char *name)
+{
+    return eg_req_query(ctx, name);
+}
+
 static char *dupn(const char *s)
 {
     return s ? eg_strdup(s) : NULL;
@@ -512,6 +517,33 @@ static int gateway(eg_req *r)
         status = 503, slug = "unavailable";
         detail = "Hàng đợi nhật ký thông điệp đầy; thử lại sau";
         retry_after = 1;
+    } else if (eg__lgsp_data_provider(sv.upstream_url)) {
+        /* Read-only data service: answered in-process, same checks and log. */
+        rec->request_out_ms = eg_now_ms();
+        if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+            status = 405, slug = "access-denied";
+            detail = "Dịch vụ dữ liệu chỉ cho phép đọc (GET)";
+        } else {
+            json_t *out = NULL;
+            const char *sub = eg_req_param(r, "path");
+            int drc = eg__lgsp_data_provider(sv.upstream_url)(
+                app, sub ? eg_arena_printf(a, "/%s", sub) : "", query_arg, r, &out);
+            if (drc == EG_ENOTFOUND) {
+                status = 404, slug = "unknown-service";
+                detail = "Không có dữ liệu ở đường dẫn này";
+            } else if (drc) {
+                status = 400, slug = "bad-request";
+                detail = "Tham số truy vấn không hợp lệ";
+            } else {
+                char *txt = eg_json_dump_arena(a, out);
+                json_decref(out);
+                eg_buf_puts(&up.body, txt);
+                snprintf(up.ctype, sizeof(up.ctype), "application/json");
+                up.status = status = 200;
+                upstream_ok = 1;
+            }
+        }
+        rec->response_in_ms = eg_now_ms();
     } else {
         struct hdr_ctx hx = {NULL, eg_req_header(r, "Connection")};
         eg_req_headers_each(r, add_header, &hx);

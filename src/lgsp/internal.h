@@ -168,4 +168,8 @@ int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id
                                  const char *req_body, size_t req_len,
                                  const lgsp_upstream_reply *up);
 
+/* dataservice.c */
+eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);
+void eg__lgsp_data_builtin(void);
+
 #endif

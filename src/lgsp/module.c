@@ -66,6 +66,7 @@ static int lgsp_init(eg_app *app)
         slot = eg_module_slot("lgsp");
     app->mod[slot] = s;
     eg__lgsp_gateway_global_init();
+    eg__lgsp_data_builtin();
     return EG_OK;
 }
 

@@ -207,7 +207,11 @@ static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
     if (!partial || json_object_get(b, "upstream_url")) {
         t = eg_json_str(b, "upstream_url");
         char why[256] = "";
-        if (!t || strlen(t) > 2000 || eg__lgsp_check_url(t, s->allow, why, sizeof(why)))
+        if (t && strncmp(t, "data:", 5) == 0) {
+            if (!eg__lgsp_data_provider(t))
+                return eg_req_fail_field(r, EG_EUNPROCESSABLE, "upstream_url",
+                                         "Không có dịch vụ dữ liệu %s", t + 5);
+        } else if (!t || strlen(t) > 2000 || eg__lgsp_check_url(t, s->allow, why, sizeof(why)))
             return eg_req_fail_field(r, EG_EUNPROCESSABLE, "upstream_url",
                                      "Địa chỉ dịch vụ cung cấp bị từ chối: %s",
                                      why[0] ? why : "phải là URL http(s)");

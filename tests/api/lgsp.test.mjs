@@ -352,6 +352,27 @@ test('LGSP registry, gateway, message log and stats', async (t) => {
         assert.match(f.text, /problems\/lgsp\/access-denied/);
     });
 
+    await t.test('read-only data service: the shared service catalogue through the gateway', async () => {
+        let r = await api('/services', { body: { ...base, code: 'bad-data', upstream_url: 'data:nope' } });
+        assert.equal(r.status, 422);
+        r = await api('/services', { body: { ...base, code: 'danhmuc', upstream_url: 'data:lgsp.catalog', status: 'published' } });
+        assert.equal(r.status, 201, r.text);
+        assertLgspProblem(await request(`${srv.url}/gw/danhmuc/v1/services`, { token: tok }), 403, 'access-denied');
+        r = await api('/services/danhmuc/grants', { body: { client_id: consumer } });
+        assert.equal(r.status, 201);
+        r = await request(`${srv.url}/gw/danhmuc/v1/services?agency=${AGENCY}`, { token: tok, headers: { 'X-Road-Id': 'catalog-call-1' } });
+        assert.equal(r.status, 200, r.text);
+        assert.ok(r.json.items.some((x) => x.code === 'dkkd'));
+        assert.ok(r.json.items.every((x) => x.upstream_url === undefined), 'no upstream addresses');
+        const none = await request(`${srv.url}/gw/danhmuc/v1/services?agency=000.00.99.H99`, { token: tok });
+        assert.equal(none.json.items.length, 0);
+        const post = await request(`${srv.url}/gw/danhmuc/v1/services`, { token: tok, method: 'POST', body: '{}' });
+        assertLgspProblem(post, 405, 'access-denied');
+        const logged = await api('/messages/catalog-call-1');
+        assert.equal(logged.status, 200);
+        assert.equal(logged.json.response_sha256, crypto.createHash('sha256').update(r.text).digest('hex'));
+    });
+
     await t.test('stats count the calls; metrics and opmon records', async () => {
         const s = await api('/stats');
         assert.equal(s.status, 200, s.text);
