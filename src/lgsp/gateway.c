@@ -332,6 +332,8 @@ static int named_in_connection(const char *conn, const char *k)
 struct hdr_ctx {
     struct curl_slist *list;
     const char *connection;
+    json_t *rename; /* transform.headers: {"From": "To"} */
+    int drop_ctype; /* the body is converted: Content-Type is set anew */
 };
 
 static void add_header(void *ud, const char *k, const char *v)
@@ -341,6 +343,17 @@ static void add_header(void *ud, const char *k, const char *v)
         return;
     if (strchr(k, '\r') || strchr(k, '\n') || strchr(v, '\r') || strchr(v, '\n'))
         return;
+    if (x->drop_ctype && strcasecmp(k, "Content-Type") == 0)
+        return;
+    const char *hk;
+    json_t *hv;
+    json_object_foreach(x->rename, hk, hv)
+    {
+        if (strcasecmp(hk, k) == 0) {
+            k = json_string_value(hv);
+            break;
+        }
+    }
     char *line = eg_asprintf("%s: %s", k, v);
     x->list = curl_slist_append(x->list, line);
     free(line);
@@ -483,6 +496,10 @@ static int gateway(eg_req *r)
     }
 
     int status = 0, upstream_ok = 0;
+    json_t *tf = have && sv.transform ? json_loads(sv.transform, 0, NULL) : NULL;
+    const char *tf_req = tf ? eg_json_str(tf, "request") : NULL;
+    const char *tf_res = tf ? eg_json_str(tf, "response") : NULL;
+    eg_buf conv = EG_BUF_INIT;
     const char *slug = NULL, *detail = NULL;
     int64_t retry_after = 0;
     lgsp_grant g;
@@ -517,6 +534,12 @@ static int gateway(eg_req *r)
         status = 503, slug = "unavailable";
         detail = "Hàng đợi nhật ký thông điệp đầy; thử lại sau";
         retry_after = 1;
+    } else if (tf_req && blen &&
+               (strcmp(tf_req, "json-to-xml") == 0
+                    ? eg__lgsp_json_to_xml(body, blen, &conv)
+                    : eg__lgsp_xml_to_json(body, blen, &conv)) != 0) {
+        status = 400, slug = "bad-request";
+        detail = eg_arena_printf(a, "Nội dung yêu cầu không chuyển đổi được (%s)", tf_req);
     } else if (eg__lgsp_data_provider(sv.upstream_url)) {
         /* Read-only data service: answered in-process, same checks and log. */
         rec->request_out_ms = eg_now_ms();
@@ -545,9 +568,20 @@ static int gateway(eg_req *r)
         }
         rec->response_in_ms = eg_now_ms();
     } else {
-        struct hdr_ctx hx = {NULL, eg_req_header(r, "Connection")};
+        const char *fbody = body;
+        size_t flen = blen;
+        if (tf_req && blen) {
+            fbody = conv.data;
+            flen = conv.len;
+        }
+        struct hdr_ctx hx = {NULL, eg_req_header(r, "Connection"),
+                             tf ? json_object_get(tf, "headers") : NULL, tf_req && blen};
         eg_req_headers_each(r, add_header, &hx);
         hdrs = hx.list;
+        if (tf_req && blen)
+            hdrs = curl_slist_append(hdrs, strcmp(tf_req, "json-to-xml") == 0
+                                               ? "Content-Type: application/xml; charset=utf-8"
+                                               : "Content-Type: application/json");
         hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Client: %s", p->client_id));
         hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Id: %s", xid));
         hdrs = curl_slist_append(hdrs, eg_arena_printf(a, "X-Road-Service: %s/%s", code, version));
@@ -563,13 +597,13 @@ static int gateway(eg_req *r)
             const char *slash = strstr(url, "://");
             const char *peer_target = slash ? strchr(slash + 3, '/') : NULL;
             hdrs = eg__lgsp_fed_sign(s, hdrs, method, peer_target ? peer_target : "/", xid,
-                                     p->client_id, body, blen);
+                                     p->client_id, fbody, flen);
         }
         rec->request_out_ms = eg_now_ms();
-        eg__lgsp_forward(s, url, method, hdrs, body, blen, sv.timeout_ms, &up);
+        eg__lgsp_forward(s, url, method, hdrs, fbody, flen, sv.timeout_ms, &up);
         rec->response_in_ms = eg_now_ms();
         if (fed && !up.err &&
-            eg__lgsp_fed_verify_response(s, up.status, xid, body, blen, &up) != 0) {
+            eg__lgsp_fed_verify_response(s, up.status, xid, fbody, flen, &up) != 0) {
             up.err = EG_EUPSTREAM;
             snprintf(up.errmsg, sizeof(up.errmsg), "chữ ký phản hồi của LGSP đối tác không hợp lệ");
         }
@@ -589,9 +623,29 @@ static int gateway(eg_req *r)
         } else {
             status = up.status;
             upstream_ok = up.status < 500;
+            eg_buf out = EG_BUF_INIT;
+            int bad = 0;
+            if (tf_res && up.body.len && strcmp(tf_res, "xml-to-json") == 0)
+                bad = eg__lgsp_xml_to_json(up.body.data, up.body.len, &out);
+            else if (tf_res && up.body.len)
+                bad = eg__lgsp_json_to_xml(up.body.data, up.body.len, &out);
+            if (bad) {
+                status = 502, slug = "upstream-unreachable";
+                detail = eg_arena_printf(a, "Phản hồi của dịch vụ %s không chuyển đổi được (%s)",
+                                         code, tf_res);
+                eg_buf_free(&out);
+            } else if (tf_res && up.body.len) {
+                eg_buf_free(&up.body);
+                up.body = out;
+                snprintf(up.ctype, sizeof(up.ctype), "%s",
+                         strcmp(tf_res, "xml-to-json") == 0 ? "application/json"
+                                                            : "application/xml; charset=utf-8");
+            }
         }
     }
     curl_slist_free_all(hdrs);
+    eg_buf_free(&conv);
+    json_decref(tf);
 
     int rc;
     if (slug) {

@@ -68,6 +68,7 @@ void eg__lgsp_registry_routes(eg_http *h);
 /* Looks up a service row by code into out fields (arena strings). EG_ENOTFOUND. */
 typedef struct {
     const char *code, *version, *name, *owner_agency, *kind, *upstream_url, *status;
+    const char *transform; /* JSON text or NULL */
     int64_t timeout_ms;
 } lgsp_service;
 int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service *out);
@@ -171,5 +172,9 @@ int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id
 /* dataservice.c */
 eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);
 void eg__lgsp_data_builtin(void);
+
+/* xform.c: simple-document conversions (EG_EINVAL when the input does not fit). */
+int eg__lgsp_json_to_xml(const char *in, size_t n, eg_buf *out);
+int eg__lgsp_xml_to_json(const char *in, size_t n, eg_buf *out);
 
 #endif

@@ -70,7 +70,7 @@ int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service
     eg_stmt *st = NULL;
     int rc = eg_query(c, &st,
                       "SELECT code, version, name, owner_agency, kind, upstream_url, status, "
-                      "timeout_ms FROM lgsp_service WHERE code = ?",
+                      "timeout_ms, transform FROM lgsp_service WHERE code = ?",
                       "t", code);
     if (rc)
         return rc;
@@ -84,6 +84,7 @@ int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service
         out->upstream_url = eg_arena_strdup(a, eg_col_text(st, 5));
         out->status = eg_arena_strdup(a, eg_col_text(st, 6));
         out->timeout_ms = eg_col_int64(st, 7);
+        out->transform = eg_arena_strdup(a, eg_col_text(st, 8));
         rc = EG_OK;
     } else if (rc == EG_DONE) {
         rc = EG_ENOTFOUND;
@@ -120,7 +121,7 @@ int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char 
 
 static const char *SERVICE_COLS =
     "code, version, name, owner_agency, kind, upstream_url, timeout_ms, description, spec, "
-    "spec_type, brm_ref, arm_ref, status, row_version, created_at, updated_at";
+    "spec_type, brm_ref, arm_ref, status, transform, row_version, created_at, updated_at";
 
 static int load_service_json(eg_conn *c, const char *code, json_t **out, int64_t *version)
 {
@@ -158,10 +159,10 @@ static int opt_str(eg_req *r, json_t *b, const char *key, size_t max, const char
 /* Validates the fields of a service body; with partial=1 only those present. */
 static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
 {
-    static const char *const known[] = {
-        "code",       "version",     "name", "owner_agency", "kind",    "upstream_url",
-        "timeout_ms", "description", "spec", "spec_type",    "brm_ref", "arm_ref",
-        "status",     NULL};
+    static const char *const known[] = {"code",   "version",      "name",       "owner_agency",
+                                        "kind",   "upstream_url", "timeout_ms", "description",
+                                        "spec",   "spec_type",    "brm_ref",    "arm_ref",
+                                        "status", "transform",    NULL};
     const char *key;
     json_t *v;
     json_object_foreach(b, key, v)
@@ -231,6 +232,39 @@ static int check_service(eg_req *r, json_t *b, int partial, lgsp_state *s)
     if (json_object_get(b, "status") && status_rank(eg_json_str(b, "status")) < 0)
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "status",
                                  "Trạng thái là draft, published, deprecated hoặc retired");
+    json_t *tf = json_object_get(b, "transform");
+    if (tf && !json_is_null(tf)) {
+        static const char *const conv[] = {"json-to-xml", "xml-to-json", NULL};
+        int ok = json_is_object(tf);
+        const char *k;
+        json_t *x;
+        json_object_foreach(tf, k, x)
+        {
+            if (!ok)
+                break;
+            if (strcmp(k, "request") == 0 || strcmp(k, "response") == 0) {
+                int known_conv = 0;
+                for (int i = 0; conv[i]; i++)
+                    known_conv |= json_is_string(x) && strcmp(json_string_value(x), conv[i]) == 0;
+                ok = known_conv || json_is_null(x);
+            } else if (strcmp(k, "headers") == 0) {
+                const char *hk;
+                json_t *hv;
+                ok = json_is_object(x) && json_object_size(x) <= 32;
+                json_object_foreach(x, hk, hv)
+                {
+                    ok = ok && valid_token(hk, 64, 1) && json_is_string(hv) &&
+                         valid_token(json_string_value(hv), 64, 1);
+                }
+            } else {
+                ok = 0;
+            }
+        }
+        if (!ok)
+            return eg_req_fail_field(r, EG_EUNPROCESSABLE, "transform",
+                                     "transform: {request, response: json-to-xml|xml-to-json, "
+                                     "headers: {tên cũ: tên mới}}");
+    }
     const char *dummy;
     int rc = opt_str(r, b, "description", 20000, &dummy);
     if (!rc)
@@ -246,6 +280,14 @@ static const char *nfc(eg_req *r, json_t *b, const char *key)
 {
     const char *s = eg_json_str(b, key);
     return s ? nfca(eg_req_arena(r), s) : NULL;
+}
+
+/* The transform object as stored (compact JSON text), NULL for absent/null. */
+static const char *transform_text(eg_req *r, json_t *v)
+{
+    if (!v || json_is_null(v))
+        return NULL;
+    return eg_json_dump_arena(eg_req_arena(r), v);
 }
 
 static int audit(eg_req *r, eg_conn *c, const char *action, const char *type, const char *id,
@@ -289,16 +331,16 @@ static int create_service(eg_req *r)
     rc = eg_exec(c, NULL,
                  "INSERT INTO lgsp_service (code, version, name, owner_agency, kind, "
                  "upstream_url, timeout_ms, description, spec, spec_type, brm_ref, arm_ref, "
-                 "status, row_version, created_at, updated_at) "
-                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
+                 "status, transform, row_version, created_at, updated_at) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
                  "ttttttlttttttt"
-                 "t",
+                 "tt",
                  code, eg_json_str(b, "version"), nfc(r, b, "name"), agency,
                  eg_json_str(b, "kind") ? eg_json_str(b, "kind") : "rest",
                  eg_json_str(b, "upstream_url"), (int64_t)eg_json_int(b, "timeout_ms", 30000),
                  nfc(r, b, "description"), eg_json_str(b, "spec"), eg_json_str(b, "spec_type"),
                  eg_json_str(b, "brm_ref"), eg_json_str(b, "arm_ref"), status ? status : "draft",
-                 now, now);
+                 transform_text(r, json_object_get(b, "transform")), now, now);
     if (rc == EG_ECONFLICT) {
         eg_tx_rollback(c);
         return eg_req_fail_field(r, EG_ECONFLICT, "code", "Mã dịch vụ %s đã tồn tại", code);
@@ -415,10 +457,10 @@ static int update_service(eg_req *r)
     rc = eg_tx_begin(c);
     if (rc)
         return rc;
-    static const char *const cols[] = {
-        "version",     "name", "owner_agency", "kind",    "upstream_url", "timeout_ms",
-        "description", "spec", "spec_type",    "brm_ref", "arm_ref",      "status",
-        NULL};
+    static const char *const cols[] = {"version",      "name",       "owner_agency", "kind",
+                                       "upstream_url", "timeout_ms", "description",  "spec",
+                                       "spec_type",    "brm_ref",    "arm_ref",      "status",
+                                       "transform",    NULL};
     char now[25];
     eg_time_iso_ms(eg_now_ms(), now);
     for (int i = 0; cols[i] && !rc; i++) {
@@ -427,7 +469,9 @@ static int update_service(eg_req *r)
             continue;
         char sql[160];
         snprintf(sql, sizeof(sql), "UPDATE lgsp_service SET %s = ? WHERE code = ?", cols[i]);
-        if (json_is_integer(v))
+        if (strcmp(cols[i], "transform") == 0)
+            rc = eg_exec(c, NULL, sql, "tt", transform_text(r, v), code);
+        else if (json_is_integer(v))
             rc = eg_exec(c, NULL, sql, "lt", (int64_t)json_integer_value(v), code);
         else
             rc = eg_exec(c, NULL, sql, "tt",

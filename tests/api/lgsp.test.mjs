@@ -373,6 +373,29 @@ test('LGSP registry, gateway, message log and stats', async (t) => {
         assert.equal(logged.json.response_sha256, crypto.createHash('sha256').update(r.text).digest('hex'));
     });
 
+    await t.test('transformation: JSON to XML request, XML to JSON response, header mapping', async () => {
+        let r = await api('/services', { body: { ...base, code: 'xf-bad', transform: { request: 'yaml' } } });
+        assert.equal(r.status, 422);
+        r = await api('/services', { body: { ...base, code: 'xf', status: 'published',
+            transform: { request: 'json-to-xml', response: 'xml-to-json', headers: { 'X-Ma-Ho-So': 'X-Case-Id' } } } });
+        assert.equal(r.status, 201, r.text);
+        await api('/services/xf/grants', { body: { client_id: consumer } });
+        r = await request(`${srv.url}/gw/xf/v1/soap`, {
+            method: 'POST', token: tok, headers: { 'X-Ma-Ho-So': 'HS-1' },
+            body: { hoSo: { '@id': '7', ten: 'Nguyễn <A>', tep: ['a', 'b'] } },
+        });
+        assert.equal(r.status, 200, r.text);
+        const got = up.seen.at(-1);
+        assert.equal(got.body.toString(), '<?xml version="1.0" encoding="UTF-8"?><hoSo id="7"><ten>Nguyễn &lt;A&gt;</ten><tep>a</tep><tep>b</tep></hoSo>');
+        assert.match(got.headers['content-type'], /^application\/xml/);
+        assert.equal(got.headers['x-case-id'], 'HS-1');
+        assert.equal(got.headers['x-ma-ho-so'], undefined);
+        assert.match(r.headers.get('content-type'), /^application\/json/);
+        assert.deepEqual(r.json, { Envelope: { Body: { ok: { '@action': '' } } } });
+        const bad = await request(`${srv.url}/gw/xf/v1/soap`, { method: 'POST', token: tok, body: '{"a":', headers: { 'Content-Type': 'application/json' } });
+        assertLgspProblem(bad, 400, 'bad-request');
+    });
+
     await t.test('stats count the calls; metrics and opmon records', async () => {
         const s = await api('/stats');
         assert.equal(s.status, 200, s.text);

@@ -284,6 +284,30 @@ static void test_ssrf_rules(void **state)
     assert_true(eg__lgsp_addr_allowed(&a, "10.0.0.0/8, 192.168.1.0/24"));
 }
 
+static void test_xform(void **state)
+{
+    (void)state;
+    eg_buf out = EG_BUF_INIT;
+    const char *j = "{\"a\":{\"@x\":\"1\",\"b\":[\"p\",\"q\"],\"c\":null,\"n\":2}}";
+    assert_int_equal(eg__lgsp_json_to_xml(j, strlen(j), &out), EG_OK);
+    assert_string_equal(eg_buf_cstr(&out), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                                           "<a x=\"1\"><b>p</b><b>q</b><c/><n>2</n></a>");
+    eg_buf_reset(&out);
+    const char *x = "<a x=\"1\"><b>p</b><b>q</b><c>t</c></a>";
+    assert_int_equal(eg__lgsp_xml_to_json(x, strlen(x), &out), EG_OK);
+    assert_string_equal(eg_buf_cstr(&out),
+                        "{\"a\":{\"@x\":\"1\",\"b\":[\"p\",\"q\"],\"c\":\"t\"}}");
+    eg_buf_reset(&out);
+    const char *xxe =
+        "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+        "<a>&e;</a>";
+    assert_int_equal(eg__lgsp_xml_to_json(xxe, strlen(xxe), &out), EG_EINVAL);
+    assert_int_equal(eg__lgsp_json_to_xml("{\"1bad\":1}", 10, &out), EG_EINVAL);
+    assert_int_equal(eg__lgsp_json_to_xml("{", 1, &out), EG_EINVAL);
+    assert_int_equal(eg__lgsp_xml_to_json("<a><b></a>", 10, &out), EG_EINVAL);
+    eg_buf_free(&out);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -299,6 +323,7 @@ int main(void)
         BOTH(test_archive_moves_base),
         BOTH(test_group_commit_writer),
         cmocka_unit_test(test_ssrf_rules),
+        cmocka_unit_test(test_xform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
