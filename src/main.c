@@ -6,16 +6,27 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "catalog/catalog.h"
+#include "eams/eams.h"
+#include "workflow/workflow.h"
 #include "lgsp/lgsp.h"
+#include "notify/notify.h"
 #include "portal/portal.h"
 
+/* clang-format off: one module per line keeps merges of new modules trivial */
+// clang-format off
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
+    &eg_catalog_module,
+    &eg_eams_module,
+    &eg_workflow_module,
     &eg_lgsp_module,
+    &eg_notify_module,
     &eg_portal_module,
     NULL,
 };
+// clang-format on
 
 int main(int argc, char **argv)
 {

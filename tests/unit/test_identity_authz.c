@@ -26,8 +26,8 @@ static const struct eg_module test_module = {.name = "testmod", .permissions = t
 const struct eg_module *const eg_modules[] = {&eg_audit_module, &eg_identity_module, &test_module,
                                               NULL};
 
-#define A "000.00.04.H61"
-#define B "000.00.05.H61"
+#define A     "000.00.04.H61"
+#define B     "000.00.05.H61"
 #define A_SUB "001.04.04.H61" /* a unit under A in this test's hierarchy */
 
 static int within(void *ctx, const char *agency, const char *ancestor)
@@ -38,8 +38,8 @@ static int within(void *ctx, const char *agency, const char *ancestor)
 
 static eg_principal person(const char *sub, eg_role_grant *g, int n)
 {
-    return (eg_principal){.subject = sub, .username = sub, .kind = "staff", .roles = g,
-                          .nroles = n};
+    return (eg_principal){
+        .subject = sub, .username = sub, .kind = "staff", .roles = g, .nroles = n};
 }
 
 static void test_matrix(void **state)
@@ -163,11 +163,17 @@ static void test_accounts_db(void **state)
     bad.agency_code = A;
     bad.nroles = 0;
     assert_int_equal(eg__account_create(app, &bad, "t", id, err, sizeof(err)), EG_EUNPROCESSABLE);
-    bad = (id_new_account){.username = "x2", .name = "C", .kind = "citizen",
-                           .citizen_id = "000000000000", .password = "Mot-Mat-Khau-Dai"};
+    bad = (id_new_account){.username = "x2",
+                           .name = "C",
+                           .kind = "citizen",
+                           .citizen_id = "000000000000",
+                           .password = "Mot-Mat-Khau-Dai"};
     assert_int_equal(eg__account_create(app, &bad, "t", id, err, sizeof(err)), EG_EUNPROCESSABLE);
-    bad = (id_new_account){.username = "x3", .name = "B", .kind = "business",
-                           .tax_code = "0100109107", .password = "Mot-Mat-Khau-Dai"};
+    bad = (id_new_account){.username = "x3",
+                           .name = "B",
+                           .kind = "business",
+                           .tax_code = "0100109107",
+                           .password = "Mot-Mat-Khau-Dai"};
     assert_int_equal(eg__account_create(app, &bad, "t", id, err, sizeof(err)), EG_EUNPROCESSABLE);
     bad = na;
     bad.username = "x4";

@@ -96,8 +96,15 @@ static void test_sign_verify(void **state)
     assert_int_equal(eg__jws_verify(kr, t, now, 0, &out), EG_EAUTH);
     json_decref(ne);
     /* malformed inputs */
-    static const char *const bad[] = {"", "a", "a.b", "a.b.c.d", "..", "e30.e30.", "e30.e30.AAAA",
-                                      "!!!.e30.AAAA", "W10.e30.AAAA"};
+    static const char *const bad[] = {"",
+                                      "a",
+                                      "a.b",
+                                      "a.b.c.d",
+                                      "..",
+                                      "e30.e30.",
+                                      "e30.e30.AAAA",
+                                      "!!!.e30.AAAA",
+                                      "W10.e30.AAAA"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(eg__jws_verify(kr, bad[i], now, 0, &out), EG_EAUTH);
     eg__keys_free(kr);
@@ -133,12 +140,9 @@ static void test_totp_rfc6238(void **state)
         int64_t t;
         int sha1, sha256, sha512;
     } v[] = {
-        {59, 94287082, 46119246, 90693936},
-        {1111111109, 7081804, 68084774, 25091201},
-        {1111111111, 14050471, 67062674, 99943326},
-        {1234567890, 89005924, 91819424, 93441116},
-        {2000000000, 69279037, 90698825, 38618901},
-        {20000000000LL, 65353130, 77737706, 47863826},
+        {59, 94287082, 46119246, 90693936},         {1111111109, 7081804, 68084774, 25091201},
+        {1111111111, 14050471, 67062674, 99943326}, {1234567890, 89005924, 91819424, 93441116},
+        {2000000000, 69279037, 90698825, 38618901}, {20000000000LL, 65353130, 77737706, 47863826},
     };
     const unsigned char *k1 = (const unsigned char *)"12345678901234567890";
     const unsigned char *k256 = (const unsigned char *)"12345678901234567890123456789012";
@@ -224,7 +228,7 @@ static void test_throttle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sign_verify), cmocka_unit_test(test_jwks),
+        cmocka_unit_test(test_sign_verify),  cmocka_unit_test(test_jwks),
         cmocka_unit_test(test_totp_rfc6238), cmocka_unit_test(test_pkce),
         cmocka_unit_test(test_password),     cmocka_unit_test(test_throttle),
     };
