@@ -177,5 +177,18 @@ RATIO=$(ratio "$EGV_RPS" "$NGX_RPS")
     echo "Raw runs (req/s, p99 ms, non-2xx): nginx: $(tr '\n' ';' < "$TMP/ngx") egov: $(tr '\n' ';' < "$TMP/egv")"
     echo
     echo "Reference: WSO2 API Manager publishes ~1,867 req/s at 1 KiB, 100 users, on 2 vCPUs (references.md §C.1)."
+    echo
+    echo "## Notes (state at the time of writing)"
+    echo
+    echo "- The goals (≥ 0.5× nginx, ≥ 5,000 req/s) are NOT met. The durable message log dominates: every reply"
+    echo "  waits for the commit of its log record (SQLite WAL, synchronous=FULL: one fsync ≈ 5 ms on this"
+    echo "  machine), and \\`egov_lgsp_log_records_total / egov_lgsp_log_batches_total\\` showed only ~3 records per"
+    echo "  group commit, so the batches do not fill even with http.threads=64. With \\`lgsp.log_sync=0\\` (reply"
+    echo "  without waiting for the commit) a manual run on the same machine gave ~1,900 req/s."
+    echo "- The machine was shared with other builds and test runs (load average > 10 during runs), which also"
+    echo "  hits nginx; numbers are indicative only."
+    echo "- Next steps: find why so few requests wait per batch (MHD worker scheduling vs. the writer), and"
+    echo "  consider a dedicated log file (append + fdatasync, imported into SQL asynchronously) instead of a"
+    echo "  SQL transaction per batch."
 } > "$OUT"
 cat "$OUT"
