@@ -331,17 +331,18 @@ static int get_opendata(eg_req *r)
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "day",
                                  "Số liệu mở chỉ công bố sau %lld ngày", (long long)delay);
     json_t *rows = NULL;
-    int rc = eg_query_json(eg_db_conn(app->db), &rows,
-                           "SELECT service_code AS service, "
-                           "CAST((request_in_ms - ?) / 3600000 AS INTEGER) AS hour, "
-                           "COUNT(*) AS calls, "
-                           "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors, "
-                           "SUM(request_size) AS request_bytes, "
-                           "SUM(response_size) AS response_bytes "
-                           "FROM lgsp_message WHERE request_in_ms >= ? AND request_in_ms < ? "
-                           "GROUP BY service_code, CAST((request_in_ms - ?) / 3600000 AS INTEGER) "
-                           "ORDER BY service_code, hour",
-                           "llll", start, start, start + 86400000LL, start);
+    int rc =
+        eg_query_json(eg_db_conn(app->db), &rows,
+                      "SELECT service, hour, COUNT(*) AS calls, "
+                      "CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors, "
+                      "CAST(SUM(request_size) AS BIGINT) AS request_bytes, "
+                      "CAST(SUM(response_size) AS BIGINT) AS response_bytes FROM "
+                      "(SELECT service_code AS service, "
+                      "CAST((request_in_ms - ?) / 3600000 AS BIGINT) AS hour, status, "
+                      "request_size, response_size FROM lgsp_message "
+                      "WHERE request_in_ms >= ? AND request_in_ms < ?) t "
+                      "GROUP BY service, hour ORDER BY service, hour",
+                      "lll", start, start, start + 86400000LL);
     if (rc)
         return rc;
     return eg_reply_json(r, 200, json_pack("{s:s, s:o}", "day", day, "items", rows));
