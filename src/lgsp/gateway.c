@@ -461,9 +461,13 @@ static int gateway(eg_req *r)
     eg_reply_header(r, "X-Road-Id", xid);
 
     const eg_principal *p = eg_principal_of(r);
-    if (!p || !p->client_id)
+    if (!p)
         return eg__lgsp_fail(r, soap, 401, "unauthenticated",
                              "Cần access token của hệ thống (OAuth2 client_credentials)");
+    /* Consumers are systems: a person's token (even one issued to an app) is not a consumer. */
+    if (!p->client_id || !p->kind || strcmp(p->kind, "system") != 0)
+        return eg__lgsp_fail(r, soap, 403, "access-denied",
+                             "Chỉ hệ thống dùng access token client_credentials được gọi dịch vụ");
     eg_reply_header(r, "X-Road-Client", p->client_id);
 
     size_t blen = 0;

@@ -37,9 +37,13 @@ static int enqueue(eg_req *r)
     lgsp_service sv;
     int have = eg__lgsp_service_get(c, a, code, &sv) == 0;
     const eg_principal *p = eg_principal_of(r);
-    if (!p || !p->client_id)
+    if (!p)
         return eg__lgsp_fail(r, 0, 401, "unauthenticated",
                              "Cần access token của hệ thống (OAuth2 client_credentials)");
+    /* Consumers are systems: a person's token (even one issued to an app) is not a consumer. */
+    if (!p->client_id || !p->kind || strcmp(p->kind, "system") != 0)
+        return eg__lgsp_fail(r, 0, 403, "access-denied",
+                             "Chỉ hệ thống dùng access token client_credentials được gọi dịch vụ");
     if (!have || (strcmp(sv.status, "published") && strcmp(sv.status, "deprecated")))
         return eg__lgsp_fail(r, 0, 404, "unknown-service",
                              eg_arena_printf(a, "Không có dịch vụ %s đang công bố", code));

@@ -267,6 +267,7 @@ test('LGSP registry, gateway, message log and stats', async (t) => {
         assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/a`), 401, 'unauthenticated');
         assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/a`, { token: 'garbage' }), 401, 'unauthenticated');
         assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/a`, { token: strangerTok }), 403, 'access-denied');
+        assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/a`, { token: admin }), 403, 'access-denied');
         assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/other`, { token: tok }), 403, 'access-denied');
         assertLgspProblem(await request(`${srv.url}/gw/dkkd/v1/a`, { token: tok, method: 'DELETE' }), 403, 'access-denied');
         assertLgspProblem(await request(`${srv.url}/gw/khong-co/v1/a`, { token: tok }), 404, 'unknown-service');
