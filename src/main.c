@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "eams/eams.h"
 #include "workflow/workflow.h"
+#include "lgsp/lgsp.h"
 #include "notify/notify.h"
 #include "dossier/dossier.h"
 #include "portal/portal.h"
@@ -23,6 +24,7 @@ const struct eg_module *const eg_modules[] = {
     &eg_catalog_module,
     &eg_eams_module,
     &eg_workflow_module,
+    &eg_lgsp_module,
     &eg_notify_module,
     &eg_dossier_module,
     &eg_portal_module,

@@ -30,6 +30,10 @@ typedef struct {
     int public_route;    /* 1 = skip CSRF check (login form, token endpoint, callbacks) */
     const char *summary; /* one line for the OpenAPI document */
     const char *tag;     /* OpenAPI tag, usually the module name */
+    /* Problem-type namespace for the problems the core itself sends on this route (413 body
+     * too large, ...): "lgsp" turns "payload-too-large" into "lgsp/payload-too-large".
+     * NULL = the plain slugs of the error table. */
+    const char *problem_ns;
 } eg_route_opts;
 
 /* Server configuration (filled from eg_config by the caller). */
@@ -82,7 +86,12 @@ json_t *eg_http_openapi(eg_http *h);
 void *eg_req_app(eg_req *r);
 eg_arena *eg_req_arena(eg_req *r);
 const char *eg_req_method(eg_req *r);
-const char *eg_req_path(eg_req *r);  /* decoded path, no query */
+const char *eg_req_path(eg_req *r); /* decoded path, no query */
+/* The path exactly as the client sent it (still percent-encoded), for proxies. */
+const char *eg_req_raw_path(eg_req *r);
+/* The query string as sent, without '?' ("" when none), rebuilt from the parsed arguments in
+ * their order ("k=v" or "k" joined by '&'; empty "&&" pieces are not kept). For proxies. */
+const char *eg_req_raw_query(eg_req *r);
 const char *eg_req_route(eg_req *r); /* matched pattern, for metrics and audit */
 const char *eg_req_id(eg_req *r);    /* X-Request-Id */
 const char *eg_req_client_ip(eg_req *r);

@@ -44,6 +44,7 @@ struct eg__route {
     int public_route;
     char *summary;
     char *tag;
+    char *problem_ns;
     struct eg__route_metrics *metrics;
 };
 

@@ -148,8 +148,10 @@ int eg_reply_problem_ex(eg_req *r, int status, const char *slug, const char *tit
 /* problem+json for an EG_E* code from the error table. Returns 0. */
 int eg_reply_problem(eg_req *r, int rc, const char *detail, json_t *errors)
 {
-    return eg_reply_problem_ex(r, eg_err_status(rc), eg_err_slug(rc), eg_err_title_vi(rc), detail,
-                               errors);
+    const char *slug = eg_err_slug(rc);
+    if (r->route && r->route->problem_ns)
+        slug = eg_arena_printf(r->arena, "%s/%s", r->route->problem_ns, slug);
+    return eg_reply_problem_ex(r, eg_err_status(rc), slug, eg_err_title_vi(rc), detail, errors);
 }
 
 /* Records the detail of the problem the core sends when the handler returns rc < 0. */

@@ -35,6 +35,36 @@ const char *eg_req_path(eg_req *r)
     return r->path ? r->path : "";
 }
 
+/* The path as sent, still percent-encoded. */
+const char *eg_req_raw_path(eg_req *r)
+{
+    return r->raw_path ? r->raw_path : "";
+}
+
+static enum MHD_Result raw_query_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    eg_buf *b = cls;
+    if (b->len)
+        eg_buf_putc(b, '&');
+    eg_buf_puts(b, key);
+    if (value) {
+        eg_buf_putc(b, '=');
+        eg_buf_puts(b, value);
+    }
+    return MHD_YES;
+}
+
+/* The query as sent: MHD keeps the arguments undecoded (no_unescape), in order. */
+const char *eg_req_raw_query(eg_req *r)
+{
+    eg_buf b = EG_BUF_INIT;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, raw_query_visit, &b);
+    const char *s = eg_arena_strndup(r->arena, b.data ? b.data : "", b.len);
+    eg_buf_free(&b);
+    return s;
+}
+
 /* The matched pattern ("static" or "unmatched" when no route matched). */
 const char *eg_req_route(eg_req *r)
 {

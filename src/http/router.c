@@ -62,6 +62,7 @@ void eg_http_route(eg_http *h, const char *method, const char *pattern, eg_handl
         rt->public_route = opts->public_route;
         rt->summary = opts->summary ? eg_strdup(opts->summary) : NULL;
         rt->tag = opts->tag ? eg_strdup(opts->tag) : NULL;
+        rt->problem_ns = opts->problem_ns ? eg_strdup(opts->problem_ns) : NULL;
     }
     rt->metrics = eg_calloc(1, sizeof(*rt->metrics));
     parse_pattern(rt);
@@ -78,6 +79,7 @@ void eg__route_free_all(eg_http *h)
         free(rt->pattern);
         free(rt->summary);
         free(rt->tag);
+        free(rt->problem_ns);
         free(rt->metrics);
     }
     free(h->routes);

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# bench/lgsp.sh - the LGSP gateway against nginx proxy_pass, same upstream, 127.0.0.1 only.
+#
+# Upstream: nginx answering every request with a fixed 16-byte JSON body (port U).
+# Peer:     nginx `proxy_pass` to U with upstream keep-alive (port P).
+# egov:     `egov serve` with the LGSP gateway: service registered to U, a consumer system
+#           (OAuth client, client_credentials token), a grant, message log ON (group commit,
+#           log_sync=1, bodies logged), rate limit off; POST /gw/bench/v1/echo.
+# Load:     wrk -t2 -c64 -d$BENCH_DURATION --latency, 1 KiB POST body with the bearer token
+#           (nginx gets the same request), BENCH_RUNS runs alternating peer and egov; medians.
+# Writes bench/results/lgsp.md (BENCH_OUT overrides). Deployment measured: one node, SQLite.
+# Environment: EGOV_BIN (build/egov), BENCH_RUNS (3), BENCH_DURATION (10s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BIN=${EGOV_BIN:-$ROOT/build/egov}
+RUNS=${BENCH_RUNS:-3}
+DURATION=${BENCH_DURATION:-10s}
+OUT=${BENCH_OUT:-$ROOT/bench/results/lgsp.md}
+for tool in wrk nginx curl; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "lgsp bench: $tool not found" >&2; exit 1; }
+done
+[ -x "$BIN" ] || { echo "lgsp bench: $BIN not found (make)" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/egov-lgsp-bench.XXXXXX)
+PIDS=()
+stop_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && stop_pid "$pid"; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+wait_200() { # url [seconds]
+    local i
+    for i in $(seq 1 $(( ${2:-10} * 20 ))); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 0.5 "$1" || true)" = 200 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "n/a" }'; }
+
+# ------------------------------------------------------------------ nginx: upstream + proxy
+UP_PORT=$(free_port)
+PX_PORT=$(free_port)
+mkdir -p "$TMP/nginx/tmp"
+{
+    [ "$(id -u)" = 0 ] && echo "user root;"
+    cat <<NGX
+worker_processes 1;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    client_body_temp_path $TMP/nginx/tmp/body;
+    proxy_temp_path $TMP/nginx/tmp/proxy;
+    fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+    uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+    scgi_temp_path $TMP/nginx/tmp/scgi;
+    client_body_buffer_size 16k;
+    upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location / { default_type application/json; return 200 '{"status":"ok"}\n'; }
+    }
+    server {
+        listen 127.0.0.1:$PX_PORT;
+        location / {
+            proxy_pass http://up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Authorization "";
+        }
+    }
+}
+NGX
+} > "$TMP/nginx/nginx.conf"
+nginx -t -q -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx/" 2>"$TMP/nginx/test.log" || { cat "$TMP/nginx/test.log" >&2; exit 1; }
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx/" 2>>"$TMP/nginx/error.log" &
+PIDS+=($!)
+wait_200 "http://127.0.0.1:$UP_PORT/" || { echo "nginx did not start" >&2; exit 1; }
+
+# ------------------------------------------------------------------ egov
+DATA=$TMP/data
+export EGOV_LGSP_UPSTREAM_ALLOW=127.0.0.1/32 EGOV_HTTP_ACCESS_LOG=0 EGOV_LOG_LEVEL=warn
+# The gateway blocks a worker while the upstream answers and while the log batch commits:
+# run with enough workers for the concurrency (group commit needs many waiters per batch).
+export EGOV_HTTP_THREADS=${EGOV_HTTP_THREADS:-64}
+"$BIN" init --data-dir "$DATA" --demo >/dev/null 2>"$TMP/init.log" || { cat "$TMP/init.log" >&2; exit 1; }
+EG_PORT=$(free_port)
+"$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$EG_PORT" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+PIDS+=($!)
+EG="http://127.0.0.1:$EG_PORT"
+wait_200 "$EG/healthz" 15 || { echo "egov did not start" >&2; cat "$TMP/serve.err" >&2; exit 1; }
+ADMIN=$("$BIN" token --data-dir "$DATA" --user admin)
+SECRET=$("$BIN" client add --data-dir "$DATA" --client-id bench-client --type confidential \
+    --grant client_credentials --agency 000.00.07.H07 --name bench | awk '/client_secret/ { print $2 }')
+api() { curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' "$@" >/dev/null; }
+api "$EG/api/v1/lgsp/services" -d "{\"code\":\"bench\",\"version\":\"v1\",\"name\":\"Bench\",\"owner_agency\":\"000.00.07.H07\",\"upstream_url\":\"http://127.0.0.1:$UP_PORT\",\"status\":\"published\",\"timeout_ms\":5000}"
+api "$EG/api/v1/lgsp/consumers" -d '{"client_id":"bench-client","name":"Bench","agency_code":"000.00.07.H07"}'
+api "$EG/api/v1/lgsp/services/bench/grants" -d '{"client_id":"bench-client"}'
+TOKEN=$(curl -sf -u "bench-client:$SECRET" -d grant_type=client_credentials "$EG/oauth2/token" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# 1 KiB body
+BODY=$(head -c 1024 /dev/zero | tr '\0' 'a')
+cat > "$TMP/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "$BODY"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
+check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d "$BODY" "$EG/gw/bench/v1/echo")
+[ "$check" = 200 ] || { echo "gateway check failed: $check" >&2; cat "$TMP/serve.err" >&2; exit 1; }
+
+run_wrk() { # url -> "rps p99_ms non2xx"
+    wrk -t2 -c64 -d"$DURATION" --latency -s "$TMP/post.lua" "$1" > "$TMP/wrk.txt" 2>&1 || true
+    local rps p99 bad
+    rps=$(awk '/Requests\/sec/ { print $2 }' "$TMP/wrk.txt")
+    p99=$(awk '$1 == "99%" { v=$2; if (v ~ /us$/) { sub(/us/,"",v); v=v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v) } else if (v ~ /s$/) { sub(/s/,"",v); v=v*1000 }; print v }' "$TMP/wrk.txt")
+    bad=$(awk '/Non-2xx/ { print $5 }' "$TMP/wrk.txt")
+    echo "${rps:-0} ${p99:-0} ${bad:-0}"
+}
+: > "$TMP/ngx"; : > "$TMP/egv"
+for i in $(seq 1 "$RUNS"); do
+    run_wrk "http://127.0.0.1:$PX_PORT/echo" >> "$TMP/ngx"
+    run_wrk "$EG/gw/bench/v1/echo" >> "$TMP/egv"
+    echo "run $i: nginx $(tail -1 "$TMP/ngx") | egov $(tail -1 "$TMP/egv")" >&2
+done
+NGX_RPS=$(awk '{print $1}' "$TMP/ngx" | median); NGX_P99=$(awk '{print $2}' "$TMP/ngx" | median)
+EGV_RPS=$(awk '{print $1}' "$TMP/egv" | median); EGV_P99=$(awk '{print $2}' "$TMP/egv" | median)
+EGV_BAD=$(awk '{s+=$3} END {print s+0}' "$TMP/egv")
+LOGGED=$(curl -s -H "Authorization: Bearer $ADMIN" "$EG/api/v1/lgsp/stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["calls"] for s in d["services"]))')
+stop_pid "${PIDS[1]}"
+VERIFY=$("$BIN" lgsp verify-log --data-dir "$DATA" 2>&1 || true)
+RATIO=$(ratio "$EGV_RPS" "$NGX_RPS")
+
+{
+    echo "# LGSP gateway benchmark"
+    echo
+    echo "Generated by \`bench/lgsp.sh\` on $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1)."
+    echo "Deployment: one node, SQLite (architecture.md §8 default). wrk, nginx and egov share the machine."
+    echo
+    echo "Scenario: 1 KiB POST with a bearer token through the gateway to a local upstream (nginx returning a fixed body),"
+    echo "with authentication (JWS access token from client_credentials), grant check, message log ON"
+    echo "(every exchange hash-chained, bodies logged, reply only after the record is committed)."
+    echo "Peer: nginx \`proxy_pass\` to the same upstream with upstream keep-alive."
+    echo
+    echo "Command: \`wrk -t2 -c64 -d$DURATION --latency -s post.lua URL\`, $RUNS runs alternating, medians."
+    echo
+    echo "| | req/s (median) | p99 ms (median) |"
+    echo "|---|---|---|"
+    echo "| nginx proxy_pass | $NGX_RPS | $NGX_P99 |"
+    echo "| egov LGSP gateway | $EGV_RPS | $EGV_P99 |"
+    echo
+    echo "Throughput ratio egov/nginx: **$RATIO** (goal ≥ 0.5). Goal ≥ 5,000 req/s: $(awk -v r="$EGV_RPS" 'BEGIN { print (r >= 5000) ? "met" : "NOT met" }')."
+    echo "Non-2xx answers from the gateway across runs: $EGV_BAD. Calls counted by /api/v1/lgsp/stats: $LOGGED."
+    echo "\`egov lgsp verify-log\` afterwards: $VERIFY"
+    echo
+    echo "Raw runs (req/s, p99 ms, non-2xx): nginx: $(tr '\n' ';' < "$TMP/ngx") egov: $(tr '\n' ';' < "$TMP/egv")"
+    echo
+    echo "Reference: WSO2 API Manager publishes ~1,867 req/s at 1 KiB, 100 users, on 2 vCPUs (references.md §C.1)."
+    echo
+    echo "## Notes (state at the time of writing)"
+    echo
+    echo "- The goals (≥ 0.5× nginx, ≥ 5,000 req/s) are NOT met. The durable message log dominates: every reply"
+    echo "  waits for the commit of its log record (SQLite WAL, synchronous=FULL: one fsync ≈ 5 ms on this"
+    echo "  machine), and \\`egov_lgsp_log_records_total / egov_lgsp_log_batches_total\\` showed only ~3 records per"
+    echo "  group commit, so the batches do not fill even with http.threads=64. With \\`lgsp.log_sync=0\\` (reply"
+    echo "  without waiting for the commit) a manual run on the same machine gave ~1,900 req/s."
+    echo "- The machine was shared with other builds and test runs (load average > 10 during runs), which also"
+    echo "  hits nginx; numbers are indicative only."
+    echo "- Next steps: find why so few requests wait per batch (MHD worker scheduling vs. the writer), and"
+    echo "  consider a dedicated log file (append + fdatasync, imported into SQL asynchronously) instead of a"
+    echo "  SQL transaction per batch."
+} > "$OUT"
+cat "$OUT"

@@ -1,0 +1,180 @@
+/*
+ * internal.h - what the files of src/lgsp share: module state, the message-log record and
+ * writer, the stats table, URL safety checks and the handlers registered by module.c.
+ */
+#ifndef EG_LGSP_INTERNAL_H
+#define EG_LGSP_INTERNAL_H
+
+#include <pthread.h>
+#include <curl/curl.h>
+#include <stdint.h>
+#include "lgsp/lgsp.h"
+#include "identity/identity.h"
+
+#define LGSP_PROBLEM "https://egov.local/problems/lgsp/"
+
+/* One exchange as the message log keeps it (strings and bodies owned by the record). */
+typedef struct lgsp_record {
+    char xroad_id[80];
+    char request_id[80];
+    char side[12]; /* "client" (local consumer) | "producer" (federated peer called us) */
+    char *client_id, *service_code, *service_version, *method, *path, *user_id, *issue;
+    char *error_type;
+    int status;
+    int64_t request_in_ms, request_out_ms, response_in_ms, response_out_ms;
+    int64_t request_size, response_size;
+    char request_sha256[65], response_sha256[65];
+    char *request_body, *response_body; /* NULL when over the loggable size */
+    size_t request_body_len, response_body_len;
+    int64_t seq; /* set by the writer queue */
+    struct lgsp_record *next;
+} lgsp_record;
+
+struct lgsp_stats; /* stats.c */
+
+typedef struct lgsp_state {
+    eg_app *app;
+    /* config */
+    int64_t max_body;     /* gateway request size limit */
+    int64_t log_body_max; /* bodies up to this size are kept in the log */
+    int log_sync;         /* 1 = reply only after the record committed */
+    int64_t keep_days;    /* retention of log records in the database */
+    char *allow;          /* upstream allow-list (CIDRs / hosts) */
+    int64_t checkpoint_every_ms;
+    int64_t next_checkpoint_ms;
+    int64_t next_archive_ms;
+    /* message-log writer */
+    pthread_t writer;
+    int writer_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    lgsp_record *head, *tail;
+    int64_t pending, enq_seq, done_seq;
+    int64_t queue_max;
+    int stop;
+    int64_t write_errors;
+    int64_t batches, batched; /* committed batches and the records in them */
+    /* rate limiting */
+    pthread_mutex_t rl_mu;
+    struct lgsp_bucket *buckets;
+    struct lgsp_stats *stats;
+    struct lgsp_fed *fed;
+} lgsp_state;
+
+lgsp_state *eg__lgsp_state(eg_app *app);
+
+/* registry.c */
+void eg__lgsp_registry_routes(eg_http *h);
+/* Looks up a service row by code into out fields (arena strings). EG_ENOTFOUND. */
+typedef struct {
+    const char *code, *version, *name, *owner_agency, *kind, *upstream_url, *status;
+    const char *transform; /* JSON text or NULL */
+    int64_t timeout_ms;
+} lgsp_service;
+int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service *out);
+typedef struct {
+    const char *methods, *path_prefix;
+    int64_t id, quota_per_day, rate_per_sec;
+} lgsp_grant;
+int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char *client,
+                       lgsp_grant *out);
+
+/* ssrf.c: 0 when url is an http(s) URL whose host resolves only to addresses that are
+ * public or on the allow-list; EG_EUNPROCESSABLE with a reason otherwise. */
+int eg__lgsp_check_url(const char *url, const char *allow, char *why, size_t n);
+/* 1 when the socket address may be connected to under the allow-list. */
+int eg__lgsp_addr_allowed(const void *sockaddr, const char *allow);
+
+/* gateway.c */
+void eg__lgsp_gateway_routes(eg_http *h, lgsp_state *s);
+void eg__lgsp_gateway_global_init(void);
+/* Sends one request upstream (used by the gateway and the queue). */
+typedef struct {
+    int status;
+    eg_buf body;
+    eg_buf headers; /* "Name: value\r\n" lines as received */
+    char ctype[256];
+    int err; /* 0, EG_ETIMEOUT, EG_EUPSTREAM */
+    char errmsg[256];
+} lgsp_upstream_reply;
+int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct curl_slist *hdrs,
+                     const char *body, size_t len, int64_t timeout_ms, lgsp_upstream_reply *out);
+/* Client certificate, key and CA for calls to federation peers (NULL when not configured). */
+const char *eg__lgsp_fed_cfg(lgsp_state *s, const char *what);
+
+/* msglog.c */
+void eg__lgsp_log_start(lgsp_state *s);
+void eg__lgsp_log_stop(lgsp_state *s);
+/* Queues rec (ownership passes) and, in sync mode, waits until it is committed.
+ * EG_EUNAVAIL when the queue is full (the exchange is refused before forwarding). */
+int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec);
+int eg__lgsp_log_has_room(lgsp_state *s);
+lgsp_record *eg__lgsp_record_new(void);
+void eg__lgsp_record_free(lgsp_record *r);
+void eg__lgsp_log_routes(eg_http *h);
+int eg__lgsp_archive(lgsp_state *s, int64_t before_ms, int64_t *archived);
+
+/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
+ * federation messages. pk 32 bytes, sk 64 bytes. */
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
+
+/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
+struct lgsp_fed;
+void eg__lgsp_fed_start(lgsp_state *s);
+void eg__lgsp_fed_stop(lgsp_state *s);
+/* 1 when url points at a configured federation peer. */
+int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
+/* Adds the origin, timestamp and signature headers of a call to a peer. */
+struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
+                                     const char *target, const char *xroad_id, const char *client,
+                                     const char *body, size_t len);
+/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
+int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
+                                 const char *req_body, size_t req_len,
+                                 const lgsp_upstream_reply *up);
+
+/* stats.c */
+struct lgsp_stats *eg__lgsp_stats_new(void);
+void eg__lgsp_stats_free(struct lgsp_stats *st);
+void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *client, int status,
+                        int upstream_ok, int64_t ms);
+void eg__lgsp_stats_routes(eg_http *h);
+void eg__lgsp_metrics(eg_buf *out, void *app);
+
+/* queue.c */
+void eg__lgsp_queue_routes(eg_http *h);
+void eg__lgsp_queue_tick(lgsp_state *s, int64_t now);
+void eg__lgsp_queue_start(lgsp_state *s);
+void eg__lgsp_queue_stop(lgsp_state *s);
+
+/* problem helper for gateway-style errors (SOAP callers get a fault). */
+int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail);
+
+/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
+ * federation messages. pk 32 bytes, sk 64 bytes. */
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
+
+/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
+struct lgsp_fed;
+void eg__lgsp_fed_start(lgsp_state *s);
+void eg__lgsp_fed_stop(lgsp_state *s);
+/* 1 when url points at a configured federation peer. */
+int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
+/* Adds the origin, timestamp and signature headers of a call to a peer. */
+struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
+                                     const char *target, const char *xroad_id, const char *client,
+                                     const char *body, size_t len);
+/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
+int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
+                                 const char *req_body, size_t req_len,
+                                 const lgsp_upstream_reply *up);
+
+/* dataservice.c */
+eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);
+void eg__lgsp_data_builtin(void);
+
+/* xform.c: simple-document conversions (EG_EINVAL when the input does not fit). */
+int eg__lgsp_json_to_xml(const char *in, size_t n, eg_buf *out);
+int eg__lgsp_xml_to_json(const char *in, size_t n, eg_buf *out);
+
+#endif

@@ -1,0 +1,545 @@
+/*
+ * msglog.c - the LGSP message log: one record per exchange, hash-chained, with signed
+ * checkpoints, written by a single writer thread in batches (group commit).
+ *
+ * Durability choice: the gateway hands its record to a bounded in-memory queue and, with
+ * lgsp.log_sync = 1 (the default), waits until the writer has COMMITTED the batch holding
+ * it before the response goes back to the consumer. So an acknowledged exchange is always
+ * on disk, and under load many requests share one transaction (and one fsync) instead of
+ * each paying its own: the log write stays off the per-request critical path in cost, not
+ * in ordering. With log_sync = 0 the reply does not wait (records of the last few
+ * milliseconds may be lost on a crash; documented in the README). When the queue holds
+ * log_queue_max records the gateway refuses new calls (503) before forwarding anything.
+ *
+ * Record n: hash_n = SHA-256(hash_{n-1} "\n" canonical(record_n)); ids are contiguous from
+ * lgsp_log_head.base_id (records archived away move the base). Checkpoints sign
+ * (last_id, last_hash) with the Ed25519 key <data_dir>/keys/lgsp-log.key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "lgsp/internal.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define BATCH_MAX 512
+
+lgsp_record *eg__lgsp_record_new(void)
+{
+    return eg_calloc(1, sizeof(lgsp_record));
+}
+
+void eg__lgsp_record_free(lgsp_record *r)
+{
+    if (!r)
+        return;
+    free(r->client_id);
+    free(r->service_code);
+    free(r->service_version);
+    free(r->method);
+    free(r->path);
+    free(r->user_id);
+    free(r->issue);
+    free(r->error_type);
+    free(r->request_body);
+    free(r->response_body);
+    free(r);
+}
+
+static void field(eg_buf *b, const char *s)
+{
+    /* Length-prefixed so no field can smuggle a separator; NULL differs from "". */
+    if (s)
+        eg_buf_printf(b, "|%zu:%s", strlen(s), s);
+    else
+        eg_buf_puts(b, "|-");
+}
+
+/* The canonical text of a record: every logged column in a fixed order. */
+static void canonical(eg_buf *b, int64_t id, const char *const txt[14], const int64_t num[7])
+{
+    eg_buf_printf(b, "%lld", (long long)id);
+    for (int i = 0; i < 14; i++)
+        field(b, txt[i]);
+    for (int i = 0; i < 7; i++)
+        eg_buf_printf(b, "|%lld", (long long)num[i]);
+}
+
+static void chain(const char *prev, const eg_buf *canon, char out[65])
+{
+    eg_buf b = EG_BUF_INIT;
+    eg_buf_puts(&b, prev);
+    eg_buf_putc(&b, '\n');
+    eg_buf_append(&b, canon->data, canon->len);
+    eg_sha256_hex(b.data, b.len, out);
+    eg_buf_free(&b);
+}
+
+static const char *const COLS =
+    "xroad_id, request_id, side, client_id, service_code, service_version, method, path, "
+    "user_id, issue, error_type, request_sha256, response_sha256, status, request_in_ms, "
+    "request_out_ms, response_in_ms, response_out_ms, request_size, response_size";
+
+static int write_batch(eg_conn *c, lgsp_record *list)
+{
+    int rc = eg_tx_begin(c);
+    if (rc)
+        return rc;
+    eg_stmt *st = NULL;
+    rc = eg_query(c, &st, "SELECT count, last_hash FROM lgsp_log_head WHERE id = 1", "");
+    if (!rc && eg_step(st) != EG_ROW)
+        rc = EG_EDB;
+    if (rc) {
+        eg_stmt_done(st);
+        eg_tx_rollback(c);
+        return rc;
+    }
+    int64_t id = eg_col_int64(st, 0);
+    char prev[65];
+    snprintf(prev, sizeof(prev), "%s", eg_col_text(st, 1));
+    eg_stmt_done(st);
+    for (lgsp_record *r = list; r && !rc; r = r->next) {
+        id++;
+        char status[16];
+        snprintf(status, sizeof(status), "%d", r->status);
+        const char *txt[14] = {r->xroad_id,
+                               r->request_id[0] ? r->request_id : NULL,
+                               r->side,
+                               r->client_id,
+                               r->service_code,
+                               r->service_version,
+                               r->method,
+                               r->path,
+                               r->user_id,
+                               r->issue,
+                               r->error_type,
+                               r->request_sha256,
+                               r->response_sha256,
+                               status};
+        const int64_t num[7] = {r->request_in_ms,
+                                r->request_out_ms,
+                                r->response_in_ms,
+                                r->response_out_ms,
+                                r->request_size,
+                                r->response_size,
+                                0};
+        eg_buf canon = EG_BUF_INIT;
+        canonical(&canon, id, txt, num);
+        char hash[65];
+        chain(prev, &canon, hash);
+        eg_buf_free(&canon);
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO lgsp_message (id, xroad_id, request_id, side, client_id, "
+                     "service_code, service_version, method, path, user_id, issue, error_type, "
+                     "request_sha256, response_sha256, status, request_in_ms, request_out_ms, "
+                     "response_in_ms, response_out_ms, request_size, response_size, "
+                     "request_body, response_body, prev_hash, hash) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     "l"
+                     "ttttttttttttt"
+                     "i"
+                     "llllll"
+                     "bb"
+                     "tt",
+                     id, txt[0], txt[1], txt[2], txt[3], txt[4], txt[5], txt[6], txt[7], txt[8],
+                     txt[9], txt[10], txt[11], txt[12], r->status, r->request_in_ms,
+                     r->request_out_ms, r->response_in_ms, r->response_out_ms, r->request_size,
+                     r->response_size, r->request_body, r->request_body_len, r->response_body,
+                     r->response_body_len, prev, hash);
+        memcpy(prev, hash, sizeof(prev));
+    }
+    if (!rc)
+        rc = eg_exec(c, NULL, "UPDATE lgsp_log_head SET count = ?, last_hash = ? WHERE id = 1",
+                     "lt", id, prev);
+    if (rc) {
+        eg_tx_rollback(c);
+        return rc;
+    }
+    return eg_tx_commit(c);
+}
+
+/* Last resort when the database refuses a batch for ~10 s: the records are appended (and
+ * fsynced) to <data_dir>/lgsp-log-spill.jsonl so an acknowledged exchange is never lost;
+ * an operator re-imports them. They are outside the hash chain. */
+static void spill(lgsp_state *s, lgsp_record *list)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/lgsp-log-spill.jsonl", s->app->data_dir);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        eg_log(EG_LOG_ERROR, "lgsp", NULL, "cannot open the spill file", "path", path, NULL);
+        return;
+    }
+    for (lgsp_record *r = list; r; r = r->next) {
+        json_t *j = json_pack(
+            "{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:I, s:I, s:s, s:s}", "xroad_id", r->xroad_id,
+            "client_id", r->client_id, "service_code", r->service_code, "method", r->method, "path",
+            r->path, "user_id", r->user_id, "status", r->status, "request_in_ms",
+            (json_int_t)r->request_in_ms, "response_out_ms", (json_int_t)r->response_out_ms,
+            "request_sha256", r->request_sha256, "response_sha256", r->response_sha256);
+        eg_buf b = EG_BUF_INIT;
+        eg_json_dump_buf(&b, j);
+        eg_buf_putc(&b, '\n');
+        json_decref(j);
+        if (write(fd, b.data, b.len) != (ssize_t)b.len)
+            eg_log(EG_LOG_ERROR, "lgsp", NULL, "spill write failed", "path", path, NULL);
+        eg_buf_free(&b);
+    }
+    fsync(fd);
+    close(fd);
+}
+
+static void *writer_main(void *arg)
+{
+    lgsp_state *s = arg;
+    eg_conn *c = eg_db_conn(s->app->db);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stop)
+            pthread_cond_wait(&s->cv_work, &s->mu);
+        if (!s->head && s->stop)
+            break;
+        lgsp_record *list = s->head, *last = list;
+        int n = 1;
+        while (last->next && n < BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        s->head = last->next;
+        if (!s->head)
+            s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        int rc;
+        int attempt = 0;
+        while ((rc = write_batch(c, list)) != 0) {
+            s->write_errors++;
+            if (attempt++ % 50 == 0)
+                eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
+                       eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
+            if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
+                spill(s, list);
+                break;
+            }
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        int64_t seq = last->seq;
+        while (list) {
+            lgsp_record *nx = list->next;
+            eg__lgsp_record_free(list);
+            list = nx;
+        }
+        pthread_mutex_lock(&s->mu);
+        s->pending -= n;
+        s->done_seq = seq;
+        s->batches++;
+        s->batched += n;
+        pthread_cond_broadcast(&s->cv_done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+void eg__lgsp_log_start(lgsp_state *s)
+{
+    if (s->writer_started)
+        return;
+    s->stop = 0;
+    pthread_create(&s->writer, NULL, writer_main, s);
+    s->writer_started = 1;
+}
+
+/* Drains the queue and joins the writer. */
+void eg__lgsp_log_stop(lgsp_state *s)
+{
+    if (!s->writer_started)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_signal(&s->cv_work);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->writer, NULL);
+}
+
+int eg__lgsp_log_has_room(lgsp_state *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int ok = s->writer_started && s->pending < s->queue_max;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
+{
+    pthread_mutex_lock(&s->mu);
+    if (!s->writer_started || s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        /* No writer (CLI use): write synchronously on this thread. */
+        rec->next = NULL;
+        int rc = write_batch(eg_db_conn(s->app->db), rec);
+        eg__lgsp_record_free(rec);
+        return rc;
+    }
+    rec->next = NULL;
+    rec->seq = ++s->enq_seq;
+    int64_t seq = rec->seq;
+    if (s->tail)
+        s->tail->next = rec;
+    else
+        s->head = rec;
+    s->tail = rec;
+    s->pending++;
+    pthread_cond_signal(&s->cv_work);
+    if (s->log_sync) {
+        while (s->done_seq < seq)
+            pthread_cond_wait(&s->cv_done, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return EG_OK;
+}
+
+/* ------------------------------------------------------------------ keys, checkpoints */
+
+int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk)
+{
+    char path[4096], dir[4096];
+    snprintf(path, sizeof(path), "%s/keys/lgsp-log.key", data_dir);
+    if (sodium_init() < 0)
+        return EG_EINTERNAL;
+    if (!eg_path_exists(path)) {
+        if (!create)
+            return EG_ENOTFOUND;
+        snprintf(dir, sizeof(dir), "%s/keys", data_dir);
+        if (eg_mkdir_p(dir, 0700))
+            return EG_EIO;
+        unsigned char seed[crypto_sign_SEEDBYTES];
+        eg_random(seed, sizeof(seed));
+        int rc = eg_write_file_atomic(path, seed, sizeof(seed), 0600);
+        sodium_memzero(seed, sizeof(seed));
+        if (rc)
+            return rc;
+    }
+    eg_buf seed = EG_BUF_INIT;
+    int rc = eg_read_file(path, 64, &seed);
+    if (!rc && seed.len != crypto_sign_SEEDBYTES)
+        rc = EG_EINVAL;
+    if (!rc)
+        crypto_sign_seed_keypair(pk, sk, (unsigned char *)seed.data);
+    if (seed.data)
+        sodium_memzero(seed.data, seed.len);
+    eg_buf_free(&seed);
+    return rc;
+}
+
+static void checkpoint_message(eg_buf *b, int64_t last_id, const char *last_hash)
+{
+    eg_buf_printf(b, "egov-lgsp-log-checkpoint\n%lld\n%s", (long long)last_id, last_hash);
+}
+
+int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    int rc = eg__lgsp_keypair(data_dir, 1, pk, sk);
+    if (rc)
+        return rc;
+    eg_conn *c = eg_db_conn(db);
+    rc = eg_tx_begin(c);
+    if (rc)
+        goto out;
+    eg_stmt *st = NULL;
+    rc = eg_query(c, &st, "SELECT count, last_hash FROM lgsp_log_head WHERE id = 1", "");
+    if (!rc && eg_step(st) != EG_ROW)
+        rc = EG_EDB;
+    if (rc) {
+        eg_stmt_done(st);
+        eg_tx_rollback(c);
+        goto out;
+    }
+    int64_t last_id = eg_col_int64(st, 0);
+    char last_hash[65];
+    snprintf(last_hash, sizeof(last_hash), "%s", eg_col_text(st, 1));
+    eg_stmt_done(st);
+    int64_t newest = -1;
+    if (last_id > 0 &&
+        (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM lgsp_log_checkpoint", "") ||
+         newest != last_id)) {
+        eg_buf msg = EG_BUF_INIT;
+        checkpoint_message(&msg, last_id, last_hash);
+        unsigned char sig[crypto_sign_BYTES];
+        crypto_sign_detached(sig, NULL, (unsigned char *)msg.data, msg.len, sk);
+        eg_buf_free(&msg);
+        char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+        eg_hex(sig, sizeof(sig), sighex);
+        eg_hex(pk, sizeof(pk), pkhex);
+        char ts[25];
+        eg_time_iso_ms(eg_now_ms(), ts);
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO lgsp_log_checkpoint (ts, last_id, last_hash, public_key, "
+                     "signature) VALUES (?,?,?,?,?)",
+                     "tltt"
+                     "t",
+                     ts, last_id, last_hash, pkhex, sighex);
+    }
+    if (rc)
+        eg_tx_rollback(c);
+    else
+        rc = eg_tx_commit(c);
+out:
+    sodium_memzero(sk, sizeof(sk));
+    return rc;
+}
+
+/* ------------------------------------------------------------------ verification */
+
+int eg_lgsp_verify_log(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen)
+{
+    *count = 0;
+    msg[0] = '\0';
+    eg_conn *c = eg_db_conn(db);
+    eg_stmt *st = NULL;
+    int rc = eg_query(c, &st,
+                      "SELECT count, last_hash, base_id, base_hash FROM lgsp_log_head "
+                      "WHERE id = 1",
+                      "");
+    if (!rc && eg_step(st) != EG_ROW)
+        rc = EG_EDB;
+    if (rc) {
+        eg_stmt_done(st);
+        snprintf(msg, msglen, "cannot read the log head");
+        return rc ? rc : EG_EDB;
+    }
+    int64_t head_count = eg_col_int64(st, 0), base_id = eg_col_int64(st, 2);
+    char head_hash[65], prev[65];
+    snprintf(head_hash, sizeof(head_hash), "%s", eg_col_text(st, 1));
+    snprintf(prev, sizeof(prev), "%s", eg_col_text(st, 3));
+    eg_stmt_done(st);
+
+    eg_buf sql = EG_BUF_INIT;
+    eg_buf_printf(&sql,
+                  "SELECT id, %s, request_body, response_body, prev_hash, hash "
+                  "FROM lgsp_message ORDER BY id",
+                  COLS);
+    rc = eg_query(c, &st, eg_buf_cstr(&sql), "");
+    eg_buf_free(&sql);
+    if (rc)
+        return rc;
+    int64_t expect = base_id + 1;
+    int bad = 0;
+    while (!bad && (rc = eg_step(st)) == EG_ROW) {
+        int64_t id = eg_col_int64(st, 0);
+        if (id != expect) {
+            snprintf(msg, msglen, "record %lld is missing (found %lld)", (long long)expect,
+                     (long long)id);
+            bad = 1;
+            break;
+        }
+        const char *txt[14];
+        for (int i = 0; i < 13; i++)
+            txt[i] = eg_col_text(st, 1 + i);
+        char status[16];
+        snprintf(status, sizeof(status), "%lld", (long long)eg_col_int64(st, 14));
+        txt[13] = status;
+        int64_t num[7] = {0};
+        for (int i = 0; i < 6; i++)
+            num[i] = eg_col_int64(st, 15 + i);
+        eg_buf canon = EG_BUF_INIT;
+        canonical(&canon, id, txt, num);
+        char hash[65];
+        chain(prev, &canon, hash);
+        eg_buf_free(&canon);
+        const char *stored_prev = eg_col_text(st, 23), *stored = eg_col_text(st, 24);
+        if (!stored_prev || strcmp(stored_prev, prev) != 0 || !stored ||
+            strcmp(stored, hash) != 0) {
+            snprintf(msg, msglen, "record %lld: hash does not match its content", (long long)id);
+            bad = 1;
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            size_t n = 0;
+            const void *body = eg_col_blob(st, 21 + k, &n);
+            if (!eg_col_is_null(st, 21 + k)) {
+                char h[65];
+                eg_sha256_hex(body ? body : "", n, h);
+                if (strcmp(h, txt[11 + k]) != 0) {
+                    snprintf(msg, msglen, "record %lld: stored %s body does not match its hash",
+                             (long long)id, k ? "response" : "request");
+                    bad = 1;
+                }
+            }
+        }
+        memcpy(prev, hash, sizeof(prev));
+        expect++;
+        (*count)++;
+    }
+    eg_stmt_done(st);
+    if (bad)
+        return EG_ECONFLICT;
+    if (rc < 0)
+        return rc;
+    if (expect - 1 != head_count || strcmp(prev, head_hash) != 0) {
+        snprintf(msg, msglen, "log head (%lld) does not match the last record (%lld)",
+                 (long long)head_count, (long long)(expect - 1));
+        return EG_ECONFLICT;
+    }
+
+    /* Checkpoints: signed by our key, and the hash they sign still at that id. */
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    int have_key = eg__lgsp_keypair(data_dir, 0, pk, sk) == 0;
+    sodium_memzero(sk, sizeof(sk));
+    char pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1] = "";
+    if (have_key)
+        eg_hex(pk, sizeof(pk), pkhex);
+    rc = eg_query(c, &st,
+                  "SELECT k.id, k.last_id, k.last_hash, k.public_key, k.signature, m.hash "
+                  "FROM lgsp_log_checkpoint k LEFT JOIN lgsp_message m ON m.id = k.last_id "
+                  "ORDER BY k.id",
+                  "");
+    if (rc)
+        return rc;
+    while (!bad && (rc = eg_step(st)) == EG_ROW) {
+        int64_t kid = eg_col_int64(st, 0), last_id = eg_col_int64(st, 1);
+        const char *lh = eg_col_text(st, 2), *pkh = eg_col_text(st, 3), *sig = eg_col_text(st, 4);
+        const char *mh = eg_col_text(st, 5);
+        if (have_key && strcmp(pkh, pkhex) != 0) {
+            snprintf(msg, msglen, "checkpoint %lld is signed by an unknown key", (long long)kid);
+            bad = 1;
+            break;
+        }
+        eg_buf raw_pk = EG_BUF_INIT, raw_sig = EG_BUF_INIT, m = EG_BUF_INIT;
+        int ok = strlen(pkh) == 64 && strlen(sig) == 128;
+        for (size_t i = 0; ok && i < 32; i++) {
+            unsigned v = 0;
+            ok = sscanf(pkh + 2 * i, "%2x", &v) == 1;
+            eg_buf_putc(&raw_pk, (char)v);
+        }
+        for (size_t i = 0; ok && i < 64; i++) {
+            unsigned v = 0;
+            ok = sscanf(sig + 2 * i, "%2x", &v) == 1;
+            eg_buf_putc(&raw_sig, (char)v);
+        }
+        checkpoint_message(&m, last_id, lh);
+        if (ok)
+            ok = crypto_sign_verify_detached((unsigned char *)raw_sig.data, (unsigned char *)m.data,
+                                             m.len, (unsigned char *)raw_pk.data) == 0;
+        eg_buf_free(&raw_pk);
+        eg_buf_free(&raw_sig);
+        eg_buf_free(&m);
+        if (!ok) {
+            snprintf(msg, msglen, "checkpoint %lld: bad signature", (long long)kid);
+            bad = 1;
+        } else if (last_id > base_id && (!mh || strcmp(mh, lh) != 0)) {
+            snprintf(msg, msglen, "checkpoint %lld: record %lld changed after it was signed",
+                     (long long)kid, (long long)last_id);
+            bad = 1;
+        }
+    }
+    eg_stmt_done(st);
+    if (bad)
+        return EG_ECONFLICT;
+    return rc < 0 ? rc : EG_OK;
+}
