@@ -6,11 +6,17 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "payment/payment.h"
+#include "feedback/feedback.h"
+#include "dvcqg/dvcqg.h"
 #include "portal/portal.h"
 
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
+    &eg_payment_module,
+    &eg_feedback_module,
+    &eg_dvcqg_module,
     &eg_portal_module,
     NULL,
 };

@@ -1,0 +1,2 @@
+#include "feedback/feedback.h"
+const struct eg_module eg_feedback_module = {.name = "feedback"};
