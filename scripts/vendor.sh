@@ -13,6 +13,10 @@
 VENDOR_LIST='
 chart.js 4.6.1 dist/chart.umd.js chart.js/chart.umd.js
 chart.js 4.6.1 LICENSE.md chart.js/LICENSE.md
+bpmn-js 18.31.1 dist/bpmn-viewer.production.min.js bpmn-js/bpmn-viewer.production.min.js
+bpmn-js 18.31.1 dist/assets/diagram-js.css bpmn-js/diagram-js.css
+bpmn-js 18.31.1 dist/assets/bpmn-js.css bpmn-js/bpmn-js.css
+bpmn-js 18.31.1 LICENSE bpmn-js/LICENSE
 '
 #
 # Usage: sh scripts/vendor.sh [--force]

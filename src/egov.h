@@ -96,6 +96,10 @@ int eg_arg_list(int argc, char **argv, const char *name, const char **out, int m
  * and returns 1. with_value: options taking a value; flags: options without. */
 int eg_arg_check(int argc, char **argv, const char *cmd, const char *const *with_value,
                  const char *const *flags);
+/* Opens the application for a command: --data-dir DIR (required, must exist) and --config.
+ * On failure prints "egov: CMD: why" and returns 1 (the exit status) with app closed;
+ * on success returns 0 and the caller must eg_app_close(app). */
+int eg_cli_open(eg_app *app, int argc, char **argv, const char *cmd, int migrate);
 /* Prints "egov: <message>" on stderr and returns 1 (the exit status). */
 int eg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a secret from standard input (one line, trailing newline removed). */

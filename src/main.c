@@ -6,20 +6,31 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
+#include "catalog/catalog.h"
+#include "eams/eams.h"
+#include "workflow/workflow.h"
+#include "notify/notify.h"
 #include "payment/payment.h"
 #include "feedback/feedback.h"
 #include "dvcqg/dvcqg.h"
 #include "portal/portal.h"
 
+/* clang-format off: one module per line keeps merges of new modules trivial */
+// clang-format off
 const struct eg_module *const eg_modules[] = {
     &eg_audit_module,
     &eg_identity_module,
+    &eg_catalog_module,
+    &eg_eams_module,
+    &eg_workflow_module,
+    &eg_notify_module,
     &eg_payment_module,
     &eg_feedback_module,
     &eg_dvcqg_module,
     &eg_portal_module,
     NULL,
 };
+// clang-format on
 
 int main(int argc, char **argv)
 {

@@ -295,5 +295,7 @@ int eg_read_file(const char *path, size_t max, eg_buf *out);
 int eg_write_file_atomic(const char *path, const void *data, size_t n, int mode);
 int eg_mkdir_p(const char *path, int mode);
 int eg_path_exists(const char *path);
+/* Removes a directory tree (like rm -rf; symlinks are removed, not followed). */
+int eg_remove_tree(const char *path);
 
 #endif

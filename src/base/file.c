@@ -5,7 +5,9 @@
  * the same directory, is fsync'ed, renamed over the target and the directory is fsync'ed,
  * so after a crash the file is either the old or the new content, never a torn mix.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -117,4 +119,17 @@ int eg_path_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int eg_remove_tree(const char *path)
+{
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? EG_OK : EG_EIO;
 }

@@ -184,3 +184,19 @@ int eg_app_audit(eg_app *app, const char *action, const char *object_type, const
                          .detail = detail};
     return eg_audit_append(eg_db_conn(app->db), &ev);
 }
+
+int eg_cli_open(eg_app *app, int argc, char **argv, const char *cmd, int migrate)
+{
+    const char *dir = eg_arg(argc, argv, "--data-dir");
+    if (!dir)
+        return eg_cli_fail("%s: --data-dir is required", cmd);
+    if (!eg_path_exists(dir))
+        return eg_cli_fail("%s: %s does not exist (run: egov init --data-dir %s)", cmd, dir, dir);
+    char err[512] = "";
+    int rc = eg_app_open(app, dir, eg_arg(argc, argv, "--config"), migrate, err, sizeof(err));
+    if (rc) {
+        eg_app_close(app);
+        return eg_cli_fail("%s: %s", cmd, err[0] ? err : eg_strerror(rc));
+    }
+    return 0;
+}

@@ -148,19 +148,15 @@ int eg__cmd_backup(int argc, char **argv)
     static const char *const opts[] = {"--data-dir", "--out", "--config", NULL};
     if (eg_arg_check(argc, argv, "backup", opts, NULL))
         return 2;
-    const char *dir = eg_arg(argc, argv, "--data-dir");
     const char *out = eg_arg(argc, argv, "--out");
-    if (!dir || !out)
-        return eg_cli_fail("backup: --data-dir and --out are required");
-    if (!eg_path_exists(dir))
-        return eg_cli_fail("backup: %s does not exist", dir);
+    if (!out)
+        return eg_cli_fail("backup: --out is required");
     eg_app app;
+    if (eg_cli_open(&app, argc, argv, "backup", 0))
+        return 1;
+    const char *dir = app.data_dir;
     char err[512] = "";
-    int rc = eg_app_open(&app, dir, eg_arg(argc, argv, "--config"), 0, err, sizeof(err));
-    if (rc) {
-        eg_app_close(&app);
-        return eg_cli_fail("backup: %s", err[0] ? err : eg_strerror(rc));
-    }
+    int rc;
     if (eg_db_backend(app.db) != EG_DB_SQLITE) {
         eg_app_close(&app);
         return eg_cli_fail("backup: the database is PostgreSQL; back it up with pg_basebackup "
@@ -248,14 +244,6 @@ int eg__cmd_backup(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ restore */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int safe_member(const char *name)
 {
@@ -438,7 +426,7 @@ int eg__cmd_restore(int argc, char **argv)
         }
     }
     if (rc) {
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        eg_remove_tree(tmpdir);
         return eg_cli_fail("restore: %s", err);
     }
     printf("restored %s from %s\n", dir, in);

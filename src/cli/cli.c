@@ -91,18 +91,9 @@ int eg__cmd_migrate(int argc, char **argv)
     static const char *const opts[] = {"--data-dir", "--config", NULL};
     if (eg_arg_check(argc, argv, "migrate", opts, NULL))
         return 2;
-    const char *dir = eg_arg(argc, argv, "--data-dir");
-    if (!dir)
-        return eg_cli_fail("migrate: --data-dir is required");
-    if (!eg_path_exists(dir))
-        return eg_cli_fail("migrate: %s does not exist (run: egov init --data-dir %s)", dir, dir);
     eg_app app;
-    char err[512] = "";
-    int rc = eg_app_open(&app, dir, eg_arg(argc, argv, "--config"), 1, err, sizeof(err));
-    if (rc) {
-        eg_app_close(&app);
-        return eg_cli_fail("migrate: %s", err[0] ? err : eg_strerror(rc));
-    }
+    if (eg_cli_open(&app, argc, argv, "migrate", 1))
+        return 1;
     printf("schema current: %d migrations\n", eg_schema_version());
     eg_app_close(&app);
     return 0;
@@ -115,21 +106,12 @@ int eg__cmd_audit(int argc, char **argv)
     static const char *const opts[] = {"--data-dir", "--config", NULL};
     if (eg_arg_check(argc - 1, argv + 1, "audit verify", opts, NULL))
         return 2;
-    const char *dir = eg_arg(argc, argv, "--data-dir");
-    if (!dir)
-        return eg_cli_fail("audit verify: --data-dir is required");
-    if (!eg_path_exists(dir))
-        return eg_cli_fail("audit verify: %s does not exist", dir);
     eg_app app;
-    char err[512] = "";
-    int rc = eg_app_open(&app, dir, eg_arg(argc, argv, "--config"), 0, err, sizeof(err));
-    if (rc) {
-        eg_app_close(&app);
-        return eg_cli_fail("audit verify: %s", err[0] ? err : eg_strerror(rc));
-    }
+    if (eg_cli_open(&app, argc - 1, argv + 1, "audit verify", 0))
+        return 1;
     int64_t count = 0;
     char msg[512] = "";
-    rc = eg_audit_verify(app.db, dir, &count, msg, sizeof(msg));
+    int rc = eg_audit_verify(app.db, app.data_dir, &count, msg, sizeof(msg));
     eg_app_close(&app);
     if (rc == EG_ECONFLICT) {
         fprintf(stderr, "audit chain broken: %s\n", msg);

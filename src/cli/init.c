@@ -6,26 +6,11 @@
  * what is missing). A failed first init removes the directory it created, so there is never
  * a half-initialised data dir.
  */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "audit/audit.h"
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 int eg__cmd_init(int argc, char **argv)
 {
@@ -47,7 +32,7 @@ int eg__cmd_init(int argc, char **argv)
     int rc = eg_audit_keygen(dir);
     if (rc) {
         if (!existed)
-            remove_tree(dir);
+            eg_remove_tree(dir);
         return eg_cli_fail("init: cannot create keys in %s: %s", keys, eg_strerror(rc));
     }
     eg_app app;
@@ -71,7 +56,7 @@ int eg__cmd_init(int argc, char **argv)
     eg_app_close(&app);
     if (rc) {
         if (!existed)
-            remove_tree(dir);
+            eg_remove_tree(dir);
         return eg_cli_fail("init: %s", err[0] ? err : eg_strerror(rc));
     }
     printf("initialised %s%s\n", dir, demo ? " (with demo data)" : "");

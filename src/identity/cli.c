@@ -227,12 +227,17 @@ static int client_add(int argc, char **argv)
         return eg_cli_fail("client add: --type must be confidential or public");
     if (agency && !eg_valid_agency_code(agency))
         return eg_cli_fail("client add: --agency '%s' is not an agency code", agency);
+    /* eg_arg_list reuses one static store: join each list before the next call. */
     const char *uris[16], *grants[8], *scopes[16], *logout[8];
-    int nu = eg_arg_list(argc, argv, "--redirect-uri", uris, 16);
-    int ng = eg_arg_list(argc, argv, "--grant", grants, 8);
-    int ns = eg_arg_list(argc, argv, "--scope", scopes, 16);
-    int nl = eg_arg_list(argc, argv, "--post-logout-uri", logout, 8);
+    char ju[2048], jg[256], js[512], jl[1024];
     int conf = strcmp(type, "confidential") == 0;
+    int nu = eg_arg_list(argc, argv, "--redirect-uri", uris, 16);
+    for (int i = 0; i < nu; i++)
+        if (strncmp(uris[i], "https://", 8) != 0 && strncmp(uris[i], "http://", 7) != 0 &&
+            !strchr(uris[i], ':'))
+            return eg_cli_fail("client add: redirect URI '%s' is not absolute", uris[i]);
+    join(ju, sizeof(ju), uris, nu);
+    int ng = eg_arg_list(argc, argv, "--grant", grants, 8);
     for (int i = 0; i < ng; i++) {
         if (strcmp(grants[i], "authorization_code") != 0 &&
             strcmp(grants[i], "refresh_token") != 0 && strcmp(grants[i], "client_credentials") != 0)
@@ -240,23 +245,19 @@ static int client_add(int argc, char **argv)
         if (!conf && strcmp(grants[i], "client_credentials") == 0)
             return eg_cli_fail("client add: a public client cannot use client_credentials");
     }
-    for (int i = 0; i < nu; i++)
-        if (strncmp(uris[i], "https://", 8) != 0 && strncmp(uris[i], "http://", 7) != 0 &&
-            !strchr(uris[i], ':'))
-            return eg_cli_fail("client add: redirect URI '%s' is not absolute", uris[i]);
-    char ju[2048], jg[256], js[512], jl[1024];
-    join(ju, sizeof(ju), uris, nu);
-    join(jl, sizeof(jl), logout, nl);
     if (ng)
         join(jg, sizeof(jg), grants, ng);
-    else
+    int ns = eg_arg_list(argc, argv, "--scope", scopes, 16);
+    if (ns)
+        join(js, sizeof(js), scopes, ns);
+    int nl = eg_arg_list(argc, argv, "--post-logout-uri", logout, 8);
+    join(jl, sizeof(jl), logout, nl);
+    if (!ng)
         snprintf(jg, sizeof(jg), "%s",
                  nu ? "authorization_code refresh_token" : "client_credentials");
     if (!conf && eg__list_has(jg, "client_credentials"))
         return eg_cli_fail("client add: a public client needs --redirect-uri");
-    if (ns)
-        join(js, sizeof(js), scopes, ns);
-    else
+    if (!ns)
         snprintf(js, sizeof(js), "openid profile email offline_access api");
     char secret[64] = "", hash[65] = "";
     if (conf) {

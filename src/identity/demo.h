@@ -23,6 +23,8 @@ static const struct eg__demo_account eg__demo_accounts[] = {
      EG_DEMO_PASSWORD, NULL},
     {"hcc.tiepnhan", "Lê Thị Hồng", "staff", "000.00.11.H61", "receiver", "Cán bộ tiếp nhận", NULL,
      NULL, EG_DEMO_PASSWORD, NULL},
+    {"tp.quantri", "Phan Văn Quản", "staff", "000.00.04.H61", "agency_admin", "Quản trị cơ quan",
+     NULL, NULL, EG_DEMO_PASSWORD, NULL},
     {"tp.tiepnhan", "Phạm Thị Lan", "staff", "000.00.04.H61", "receiver", "Cán bộ tiếp nhận", NULL,
      NULL, EG_DEMO_PASSWORD, NULL},
     {"tp.chuyenvien", "Nguyễn Văn Bình", "staff", "000.00.04.H61", "officer", "Chuyên viên", NULL,

@@ -169,11 +169,16 @@ int eg__issue_access(eg_app *app, eg_arena *a, const id_account *acc, const id_c
                      json_t **claims_out);
 char *eg__issue_id_token(eg_app *app, eg_arena *a, const id_account *acc, const char *client_id,
                          const char *nonce, int64_t auth_time, const char *access_token);
+/* RFC 7636 S256: BASE64URL(SHA256(verifier)) into out (44 bytes with NUL). */
+void eg__pkce_s256(const char *verifier, char out[64]);
 void eg__oidc_routes(eg_app *app, eg_http *h);
 void eg__login_routes(eg_app *app, eg_http *h);
 void eg__api_routes(eg_app *app, eg_http *h);
 /* Session of the request (stage "active"), or NULL. */
 int eg__session_account(eg_req *r, eg_arena *a, id_account *acc);
+/* Value of a form field of an x-www-form-urlencoded body (arena copy) or NULL. */
+const char *eg__form(eg_req *r, const char *name);
+void eg__session_end(eg_req *r);
 int eg__audit(eg_req *r, eg_conn *c, const char *actor, const char *action, const char *otype,
               const char *oid, const char *agency, json_t *detail);
 

@@ -37,6 +37,10 @@ void eg_pdf_table(eg_pdf *p, int ncols, const char *const *headers, const char *
                   int nrows, const float *widths);
 /* A QR code of text (e.g. the public lookup URL) with a caption below, right-aligned. */
 int eg_pdf_qr(eg_pdf *p, const char *text, const char *caption);
+/* The QR symbol eg_pdf_qr draws for text (level M, 8-bit mode): its version, its width in
+ * modules and, when modules is not NULL, width*width '0'/'1' characters row by row (dark = '1').
+ * EG_EINVAL when text cannot be encoded. For tests and for callers sizing a layout. */
+int eg_pdf_qr_matrix(const char *text, int *version, int *width, eg_buf *modules);
 /* Signature block at the right: role line (e.g. "NGƯỜI TIẾP NHẬN"), a note, and a name. */
 void eg_pdf_signature(eg_pdf *p, const char *role, const char *note, const char *name);
 /* Vertical space in points. */

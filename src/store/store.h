@@ -126,4 +126,18 @@ int eg_blob_exists(eg_blobs *b, const char *sha256_hex);
 int eg_blob_path(eg_blobs *b, const char *sha256_hex, char *out, size_t outlen);
 const char *eg_blobs_dir(const eg_blobs *b);
 
+/* ------------------------------------------------------------------ full-text search */
+/* (search.c) Full-text search over a TEXT column named `folded` holding eg_fold keys of
+ * rows of `table` (whose primary key is `id`). SQLite keeps an FTS5 table <table>_fts that
+ * the caller updates with eg_fts_put/eg_fts_delete inside its transaction; PostgreSQL
+ * indexes the column itself (GIN on to_tsvector('simple', folded)), so put/delete are
+ * no-ops there. Table names are code constants ([a-z0-9_]); asserts otherwise. */
+int eg_fts_ensure(eg_conn *c, const char *table); /* idempotent, call at module init */
+int eg_fts_put(eg_conn *c, const char *table, int64_t id, const char *folded);
+int eg_fts_delete(eg_conn *c, const char *table, int64_t id);
+/* Every word of folded_query must match as a prefix; rows (id BIGINT, score DOUBLE, higher
+ * is better), best first, at most limit. EG_EINVAL when the query has no word. */
+int eg_fts_search(eg_conn *c, const char *table, const char *folded_query, int limit,
+                  eg_stmt **out);
+
 #endif

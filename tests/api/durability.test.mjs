@@ -28,7 +28,11 @@ test('kill -9 during a write storm loses no acknowledged write', async () => {
                 }
             };
             const workers = [0, 1, 2, 3, 4, 5, 6, 7].map(worker);
-            await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 700)));
+            // Let the storm get going (bounded wait), then kill at a random moment.
+            for (let waited = 0; acked.length < 30 && waited < 20000; waited += 50) {
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 500)));
             process.kill(srv.pid, 'SIGKILL');
             stop = true;
             await Promise.all(workers);

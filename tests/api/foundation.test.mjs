@@ -181,6 +181,11 @@ test('HTTP conventions and bad input', async (t) => {
         assert.equal(r.headers.get('referrer-policy'), 'same-origin');
         assert.equal(r.headers.get('x-frame-options'), 'DENY');
         assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(r.text), 'no inline script');
+        // shared partials are assembled on the server: landmarks present, no directive left
+        assert.ok(!r.text.includes('<!--#include'));
+        assert.match(r.text, /<header class="site-header">/);
+        assert.match(r.text, /<footer class="site-footer">/);
+        assert.ok(r.headers.get('etag'));
     });
 
     await t.test('static files: MIME type, ETag and 304', async () => {

@@ -22,7 +22,12 @@ function walk(dir, out = []) {
     return out;
 }
 const files = walk(WEB);
-const html = files.filter((f) => f.endsWith('.html'));
+/* Pages (not the shared partials), read as the server sends them: includes expanded. */
+const html = files.filter((f) => f.endsWith('.html') && !f.includes(`${path.sep}partials${path.sep}`));
+const INCLUDE = /<!--#include virtual="([^"]+)" -->/g;
+function readPage(f) {
+    return fs.readFileSync(f, 'utf8').replace(INCLUDE, (_, v) => fs.readFileSync(path.join(WEB, v), 'utf8'));
+}
 const rel = (f) => path.relative(REPO_ROOT, f);
 const vi = JSON.parse(fs.readFileSync(path.join(WEB, 'lib/i18n/vi.json'), 'utf8'));
 const en = JSON.parse(fs.readFileSync(path.join(WEB, 'lib/i18n/en.json'), 'utf8'));
@@ -44,7 +49,7 @@ test('the shell pages exist', () => {
 
 test('HTML is CSP-safe: no inline script, style or event handlers, no external URLs', () => {
     for (const f of html) {
-        const s = fs.readFileSync(f, 'utf8');
+        const s = readPage(f);
         assert.match(s, /^<!DOCTYPE html>\n<html lang="vi">/, `${rel(f)}: doctype and lang="vi"`);
         assert.match(s, /<meta charset="utf-8">/, `${rel(f)}: charset`);
         assert.match(s, /<meta name="viewport" content="width=device-width, initial-scale=1">/, `${rel(f)}: viewport`);
@@ -68,7 +73,7 @@ test('HTML is CSP-safe: no inline script, style or event handlers, no external U
 
 test('HTML is accessible: landmarks, labelled controls, alt text, unique ids', () => {
     for (const f of html) {
-        const s = fs.readFileSync(f, 'utf8');
+        const s = readPage(f);
         const name = rel(f);
         for (const lm of ['<header', '<nav', '<main id="main"', '<footer']) assert.ok(s.includes(lm), `${name}: ${lm}`);
         assert.match(s, /<a class="skip-link" href="#main"/, `${name}: skip link`);
@@ -97,7 +102,7 @@ test('vi.json and en.json have the same keys, and no empty string', () => {
 
 test('every data-i18n key exists, and the HTML text is the Vietnamese one', () => {
     for (const f of html) {
-        const s = fs.readFileSync(f, 'utf8');
+        const s = readPage(f);
         for (const m of s.matchAll(/<(\w+)\b([^>]*)\bdata-i18n="([^"]+)"[^>]*>([^<]*)</g)) {
             const key = m[3];
             assert.ok(key in vi, `${rel(f)}: key ${key} in vi.json`);

@@ -329,6 +329,16 @@ export function fillParams(root = document, search = globalThis.location?.search
     }
 }
 
+/* Marks the navigation link of the current page (the shared header partial cannot). */
+export function markCurrentNav(root = document, path = globalThis.location?.pathname || '/') {
+    const here = path === '/' ? '/' : path.replace(/\/index\.html$/, '/');
+    for (const a of root.querySelectorAll('.site-nav a[href]')) {
+        const target = new URL(a.href).pathname;
+        if (target === here) a.setAttribute('aria-current', 'page');
+        else a.removeAttribute('aria-current');
+    }
+}
+
 let booted = null;
 
 /* Runs once per page; later calls return the same promise. */
@@ -336,6 +346,7 @@ export function boot() {
     if (booted) return booted;
     booted = (async () => {
         fillParams(document);
+        markCurrentNav(document);
         for (const btn of document.querySelectorAll('[data-lang-switch]')) {
             btn.addEventListener('click', () => {
                 setLanguage(lang === 'vi' ? 'en' : 'vi');

@@ -77,6 +77,11 @@ export async function startStaticServer({ webRoot = path.join(REPO_ROOT, 'web'),
         let body;
         try {
             body = fs.readFileSync(file);
+            if (file.endsWith('.html')) {
+                /* the HTTP core's server-side includes */
+                body = body.toString('utf8').replace(/<!--#include virtual="([^"]+)" -->/g,
+                    (_, v) => fs.readFileSync(path.join(webRoot, v), 'utf8'));
+            }
         } catch {
             return problem(res, 404, 'Không tìm thấy', 'Không có trang này.');
         }

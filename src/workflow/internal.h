@@ -1,0 +1,101 @@
+/*
+ * internal.h - the workflow module's private types: the parsed process model (immutable,
+ * shared between threads once built), the expression AST and the engine helpers.
+ */
+#ifndef EG_WORKFLOW_INTERNAL_H
+#define EG_WORKFLOW_INTERNAL_H
+
+#include "workflow/workflow.h"
+
+/* ---- expressions (expr.c) ---- */
+typedef struct wf_expr wf_expr;
+/* Parses "${...}" (or a bare expression) into the arena. NULL with a message on error. */
+wf_expr *eg__wf_expr_parse(eg_arena *a, const char *src, char *err, size_t errlen);
+/* Evaluates to a truth value; EG_EUNPROCESSABLE with a message on a type error. */
+int eg__wf_expr_truth(const wf_expr *e, const json_t *vars, int *out, char *err, size_t errlen);
+/* Evaluates to a JSON value (new reference) for dueDate / timer expressions. */
+int eg__wf_expr_value(const wf_expr *e, const json_t *vars, json_t **out, char *err, size_t errlen);
+
+/* ---- model (bpmn.c) ---- */
+enum wf_type {
+    WF_START = 1,
+    WF_END,
+    WF_USER_TASK,
+    WF_SERVICE_TASK,
+    WF_TASK, /* task, manualTask, sendTask: pass straight through */
+    WF_XOR,
+    WF_AND,
+    WF_OR,
+    WF_TIMER_CATCH,
+    WF_THROW, /* intermediate throw event without definition: pass through */
+    WF_BOUNDARY
+};
+
+typedef struct {
+    const char *duration; /* ISO 8601 duration or ${expr} */
+    const char *date;     /* ISO 8601 date-time or ${expr} */
+    int working_days;     /* egov:workingDays; 0 = none */
+} wf_timer_def;
+
+typedef struct wf_el {
+    const char *id, *name;
+    int type, line;
+    int terminate;                /* end event with terminateEventDefinition */
+    const char *candidate_groups; /* comma-separated role names */
+    const char *candidate_users;  /* comma-separated usernames */
+    const char *assignee;         /* username or ${var} */
+    const char *due_date;         /* camunda:dueDate: ISO duration/date or ${var} */
+    int due_working_days;         /* egov:workingDays on a user task */
+    const char *handler;          /* service task */
+    wf_timer_def timer;           /* timer catch / boundary */
+    int has_timer;
+    int attached_to;          /* boundary: element index */
+    int cancel_activity;      /* boundary: 1 interrupting */
+    int default_flow;         /* flow index or -1 */
+    int *out, nout, *in, nin; /* flow indices */
+    int *bounds, nbounds;     /* boundary element indices */
+} wf_el;
+
+typedef struct {
+    const char *id;
+    int src, dst, line;
+    const char *cond_src;
+    wf_expr *cond;
+} wf_flow;
+
+typedef struct {
+    eg_arena *arena;
+    const char *key, *name;
+    int working_days; /* instance SLA, egov:workingDays on the process */
+    wf_el *els;
+    int nel;
+    wf_flow *flows;
+    int nflow;
+    int start; /* element index of the none start event */
+} wf_model;
+
+/* Parses and validates. NULL with "phần tử 'X' (dòng N): ..." in err, *bad_id the id. */
+wf_model *eg__wf_model_parse(const char *xml, size_t len, char *err, size_t errlen);
+void eg__wf_model_free(wf_model *m);
+int eg__wf_el_index(const wf_model *m, const char *id);
+/* Due instant of a timer definition starting at now (calendar may be NULL = weekdays only). */
+int eg__wf_timer_due(const wf_timer_def *t, const json_t *vars, const eg_calendar *cal, int64_t now,
+                     int64_t *due, char *err, size_t errlen);
+
+/* A due instant from an ISO duration/date or ${expr} yielding one. */
+int eg__wf_due_value(const char *v, const json_t *vars, int64_t now, int64_t *due, char *err,
+                     size_t errlen);
+
+/* ---- engine (engine.c) ---- */
+/* The parsed model of a definition, cached by the SHA-256 of its XML. */
+const wf_model *eg__wf_model_get(eg_conn *c, int64_t definition_id, const char *sha256);
+extern eg_app *eg__wf_app;
+/* Metrics counters. */
+extern volatile long eg__wf_timers_fired, eg__wf_jobs_failed, eg__wf_tasks_completed,
+    eg__wf_instances_started, eg__wf_instances_ended;
+
+/* ---- HTTP (api.c) ---- */
+void eg__wf_routes(eg_app *app, eg_http *h);
+void eg__wf_metrics(eg_buf *out, void *app);
+
+#endif

@@ -1,0 +1,228 @@
+// Workflow engine (issue 5): a modeler-exported BPMN with an exclusive gateway and a boundary
+// timer deploys, runs, branches on completion variables, times out by the timer's path; tasks
+// stay invisible to another agency; invalid models are refused with 422 naming the element;
+// XXE is refused without leaking; kill -9 with active timers/tasks loses nothing and fires no
+// timer twice.
+//
+// Accounts: real ones through `egov user add` + `egov token` once identity is merged. Until
+// then the suite is skipped, unless EGOV_TEST_STUB_AUTH=1 (a developer's local identity stub
+// that accepts "Bearer stub:USER:AGENCY:ROLES"; never committed).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServer, egovCli, request } from './lib/server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BPMN = fs.readFileSync(path.join(HERE, 'fixtures', 'workflow-review.bpmn'), 'utf8');
+const AG1 = '000.00.07.H61';
+const AG2 = '000.00.08.H61';
+
+const hasIdentity = () => /\buser\b/.test(egovCli(['help']).stdout + egovCli(['help']).stderr);
+const STUB = process.env.EGOV_TEST_STUB_AUTH === '1';
+const SKIP = !STUB && !hasIdentity() ? 'identity module not merged yet (egov user/token)' : false;
+
+function account(srv, username, agency, roles) {
+    if (STUB) return `stub:${username}:${agency}:${roles.join(',')}`;
+    const add = egovCli(
+        ['user', 'add', '--data-dir', srv.dataDir, '--username', username, '--name', username,
+            '--agency', agency, '--role', ...roles, '--password-stdin'],
+        { input: 'Mật-khẩu-thử-1234\n' },
+    );
+    assert.equal(add.status, 0, add.stderr);
+    return tokenOf(srv, username, agency, roles);
+}
+
+function tokenOf(srv, username, agency, roles) {
+    if (STUB) return `stub:${username}:${agency}:${roles.join(',')}`;
+    const tok = egovCli(['token', '--data-dir', srv.dataDir, '--user', username]);
+    assert.equal(tok.status, 0, tok.stderr);
+    return tok.stdout.trim().split('\n').pop();
+}
+
+async function deploy(url, token, xml) {
+    return request(`${url}/api/v1/workflow/definitions`, {
+        method: 'POST', body: xml, token, headers: { 'Content-Type': 'application/xml' },
+    });
+}
+
+async function start(url, token, bk, variables, agency = AG1) {
+    return request(`${url}/api/v1/workflow/instances`, {
+        token, body: { definition_key: 'test-review', business_key: bk, agency_code: agency, variables },
+    });
+}
+
+async function tasks(url, token, scope) {
+    const r = await request(`${url}/api/v1/tasks${scope ? `?scope=${scope}` : ''}`, { token });
+    assert.equal(r.status, 200, r.text);
+    return r.json.items;
+}
+
+async function waitFor(fn, ms = 8000) {
+    const end = Date.now() + ms;
+    for (;;) {
+        const v = await fn();
+        if (v) return v;
+        if (Date.now() > end) return v;
+        await new Promise((r) => setTimeout(r, 150));
+    }
+}
+
+test('workflow: deploy, branch, boundary timer, agency isolation, bad models', { skip: SKIP }, async () => {
+    const srv = await startServer();
+    try {
+        const admin = account(srv, 'wfadmin', AG1, ['admin']);
+        const off1 = account(srv, 'wfoff1', AG1, ['officer', 'leader']);
+        const off2 = account(srv, 'wfoff2', AG2, ['officer', 'leader']);
+
+        let r = await deploy(srv.url, admin, BPMN);
+        assert.equal(r.status, 201, r.text);
+        assert.deepEqual(r.json, { key: 'test-review', version: 1 });
+        r = await deploy(srv.url, off1, BPMN);
+        assert.equal(r.status, 403, 'an officer may not deploy');
+
+        // Branch on completion variables: approved path.
+        r = await start(srv.url, admin, 'HS-001', { timeout: 'PT1H' });
+        assert.equal(r.status, 201, r.text);
+        const i1 = r.json.id;
+        assert.deepEqual(r.json.active_elements, ['Task_Review']);
+        let cand = await tasks(srv.url, off1, 'candidate');
+        const t1 = cand.find((t) => t.instance_id === i1);
+        assert.ok(t1, 'candidate officer of the agency sees the task');
+        assert.equal(t1.business_key, 'HS-001');
+        assert.equal(t1.agency_code, AG1);
+        assert.ok(t1.due_at, 'camunda:dueDate gives a due date');
+
+        // Another agency: never sees or completes it.
+        assert.equal((await tasks(srv.url, off2)).some((t) => t.instance_id === i1), false);
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}`, { token: off2 });
+        assert.equal(r.status, 404);
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}/claim`, { method: 'POST', token: off2 });
+        assert.equal(r.status, 404);
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}/complete`, { token: off2, body: { variables: { approved: true } } });
+        assert.equal(r.status, 404);
+        r = await request(`${srv.url}/api/v1/workflow/instances/${i1}`, { token: off2 });
+        assert.ok([403, 404].includes(r.status), `other agency reads instance: ${r.status}`);
+
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}/claim`, { method: 'POST', token: off1 });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.assignee, 'wfoff1');
+        assert.equal((await tasks(srv.url, off1, 'mine')).some((t) => t.id === t1.id), true);
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}/complete`, { token: off1, body: { variables: { approved: true, amount: 5000 } } });
+        assert.equal(r.status, 200, r.text);
+        r = await request(`${srv.url}/api/v1/tasks/${t1.id}/complete`, { token: off1, body: { variables: { approved: true, amount: 5000 } } });
+        assert.equal(r.status, 409, 'completing twice is a conflict');
+        r = await request(`${srv.url}/api/v1/workflow/instances/${i1}`, { token: off1 });
+        assert.equal(r.status, 200);
+        assert.equal(r.json.state, 'active');
+        assert.deepEqual(r.json.active_elements, ['Task_Sign']);
+        assert.ok(r.json.history.some((h) => h.element_id === 'Task_Review' && h.by === 'wfoff1' && h.ended_at));
+
+        // Rejected path (amount too small): ends at EndEvent_Rejected.
+        r = await start(srv.url, admin, 'HS-002', { timeout: 'PT1H' });
+        const i2 = r.json.id;
+        const t2 = (await tasks(srv.url, off1)).find((t) => t.instance_id === i2);
+        r = await request(`${srv.url}/api/v1/tasks/${t2.id}/complete`, { token: off1, body: { variables: { approved: true, amount: 10 } } });
+        assert.equal(r.status, 200, r.text);
+        r = await request(`${srv.url}/api/v1/workflow/instances/${i2}`, { token: off1 });
+        assert.equal(r.json.state, 'completed');
+        assert.ok(r.json.history.some((h) => h.element_id === 'EndEvent_Rejected'));
+
+        // Boundary timer: the instance leaves by the timer's path, the task leaves the inbox.
+        r = await start(srv.url, admin, 'HS-003', { timeout: 'PT1S' });
+        const i3 = r.json.id;
+        assert.ok((await tasks(srv.url, off1)).some((t) => t.instance_id === i3));
+        const done = await waitFor(async () => {
+            const x = await request(`${srv.url}/api/v1/workflow/instances/${i3}`, { token: off1 });
+            return x.json.state === 'completed' ? x.json : null;
+        });
+        assert.ok(done, 'timer fired and ended the instance');
+        const ids = done.history.map((h) => h.element_id);
+        assert.ok(ids.includes('Timer_Review') && ids.includes('EndEvent_Timeout'), ids.join(','));
+        assert.equal(ids.includes('Gateway_Decision'), false);
+        assert.equal((await tasks(srv.url, off1)).some((t) => t.instance_id === i3), false);
+
+        // Bad models: dangling flow, XXE, broken XML, bad expression, gateway without default.
+        r = await deploy(srv.url, admin, BPMN.replace('targetRef="EndEvent_Approved"', 'targetRef="Nowhere"'));
+        assert.equal(r.status, 422);
+        assert.match(r.json.detail, /Flow_0c3/);
+        assert.match(r.json.detail, /dòng \d+/);
+        const xxe = '<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n' +
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">' +
+            '<bpmn:process id="x"><bpmn:startEvent id="s" name="&x;"/></bpmn:process></bpmn:definitions>';
+        r = await deploy(srv.url, admin, xxe);
+        assert.equal(r.status, 422);
+        assert.equal(/root:|nologin|bin\/bash/.test(r.text), false, 'nothing from /etc/passwd leaks');
+        r = await deploy(srv.url, admin, '<bpmn:definitions');
+        assert.equal(r.status, 422);
+        r = await deploy(srv.url, admin, BPMN.replace('${approved == true &amp;&amp; amount &gt; 1000}', '${approved == }'));
+        assert.equal(r.status, 422);
+        assert.match(r.json.detail, /Flow_Approved/);
+        r = await deploy(srv.url, admin, BPMN.replace(' default="Flow_Rejected"', ''));
+        assert.equal(r.status, 422);
+        assert.match(r.json.detail, /Flow_Rejected/);
+        r = await deploy(srv.url, admin, BPMN.replace('<bpmn:endEvent id="EndEvent_Timeout" name="Hết hạn">', '<bpmn:scriptTask id="EndEvent_Timeout">').replace('</bpmn:endEvent>\n  </bpmn:process>', '</bpmn:scriptTask>\n  </bpmn:process>'));
+        assert.equal(r.status, 422);
+        r = await request(`${srv.url}/api/v1/workflow/definitions`, { token: admin });
+        assert.equal(r.json.items.find((d) => d.key === 'test-review').version, 1, 'nothing changed');
+
+        // Seeded processes (egov init) are deployed.
+        for (const k of ['tthc-generic', 'emulation-rewards', 'incoming-document', 'outgoing-document', 'asset-increase', 'asset-liquidation'])
+            assert.ok(r.json.items.some((d) => d.key === k), k);
+
+        // Metrics
+        r = await request(`${srv.url}/metrics`);
+        assert.match(r.text, /egov_workflow_timers_fired_total [1-9]/);
+    } finally {
+        await srv.stop();
+    }
+});
+
+test('workflow: kill -9 with active timers and tasks; restart continues, no timer fires twice', { skip: SKIP }, async () => {
+    const keep = fs.mkdtempSync(path.join(os.tmpdir(), 'egov-wfkill-'));
+    assert.equal(egovCli(['init', '--data-dir', keep, '--demo']).status, 0);
+    let srv = await startServer({ dataDir: keep });
+    try {
+        const admin = account(srv, 'wfadmin', AG1, ['admin']);
+        let off1 = account(srv, 'wfoff1', AG1, ['officer', 'leader']);
+        assert.equal((await deploy(srv.url, admin, BPMN)).status, 201);
+        const short = [], long = [];
+        for (let i = 0; i < 10; i++) {
+            const r = await start(srv.url, admin, `HS-K${i}`, { timeout: i % 2 ? 'PT3S' : 'PT1H' });
+            assert.equal(r.status, 201, r.text);
+            (i % 2 ? short : long).push(r.json.id);
+        }
+        process.kill(srv.pid, 'SIGKILL');
+        await srv.exited;
+        srv = await startServer({ dataDir: keep });
+        off1 = tokenOf(srv, 'wfoff1', AG1, ['officer', 'leader']);
+        for (const id of short) {
+            const st = await waitFor(async () => {
+                const x = await request(`${srv.url}/api/v1/workflow/instances/${id}`, { token: off1 });
+                return x.json.state === 'completed' ? x.json : null;
+            }, 10000);
+            assert.ok(st, `instance ${id} timed out after the restart`);
+            assert.equal(st.history.filter((h) => h.element_id === 'Timer_Review').length, 1);
+        }
+        const inbox = await tasks(srv.url, off1);
+        for (const id of long) {
+            const t = inbox.find((x) => x.instance_id === id);
+            assert.ok(t, `task of instance ${id} survived`);
+            const r = await request(`${srv.url}/api/v1/tasks/${t.id}/complete`, { token: off1, body: { variables: { approved: false } } });
+            assert.equal(r.status, 200, r.text);
+        }
+        await srv.stop();
+        const q = spawnSync('sqlite3', [path.join(keep, 'egov.db'),
+            "SELECT COUNT(*) FROM wf_timer WHERE state = 'fired'; SELECT COUNT(*) FROM wf_history WHERE element_id = 'Timer_Review'; SELECT COUNT(*) FROM wf_instance WHERE state <> 'completed'"], { encoding: 'utf8' });
+        const [fired, boundaryRuns, notDone] = q.stdout.trim().split('\n').map(Number);
+        assert.equal(fired, short.length);
+        assert.equal(boundaryRuns, short.length, 'each timer fired exactly once');
+        assert.equal(notDone, 0);
+    } finally {
+        await srv.stop();
+        fs.rmSync(keep, { recursive: true, force: true });
+    }
+});
