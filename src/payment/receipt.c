@@ -11,7 +11,7 @@
 #include "pdf/pdf.h"
 
 #ifndef EG_PAYMENT_PDF
-#define EG_PAYMENT_PDF 0 /* 1 once src/pdf/pdf.c is on main */
+#define EG_PAYMENT_PDF 1
 #endif
 
 static void money(char *out, size_t n, long long v)

@@ -27,7 +27,7 @@ function dossier(code, status, extra = {}) {
         code,
         status,
         agency_code: AGENCY,
-        procedure_code: '1.001757.000.00.00.H61',
+        procedure_code: '2.000488.000.00.00.H61',
         applicant: { name: 'Nguyễn Văn An', id_number: '086090001234', kind: 'citizen' },
         submitted_at: '2026-11-28T08:00:00Z',
         received_at: '2026-11-28T08:05:00Z',
@@ -100,7 +100,7 @@ test('peer down: queued; back up: delivered exactly once, in order', async () =>
         );
         const noi = calls[2].body;
         assert.equal(noi.MaHoSo, st.portal_code);
-        assert.equal(noi.MaTTHC, '1.001757.000.00.00.H61');
+        assert.equal(noi.MaTTHC, '2.000488.000.00.00.H61');
         assert.equal(noi.NgayNop, '2026-11-28 15:00:00');
         assert.equal(noi.ThongTinNguoiNop.ThongTinChiTiet.SoDinhDanh, '086090001234');
         assert.deepEqual(calls[3].body, [{ IdHoSo: `HS-${st.portal_code}`, MaHoSo: st.portal_code, TrangThai: 2 }]);

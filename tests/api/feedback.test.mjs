@@ -35,7 +35,7 @@ async function file(user = 'congdan1', extra = {}) {
     const r = await api('/feedback', user, {
         body: {
             object_type: 'procedure',
-            object_code: '1.001757.000.00.00.H61',
+            object_code: '2.000488.000.00.00.H61',
             agency_code: AGENCY,
             title: 'Thời gian cấp phiếu lý lịch tư pháp quá lâu',
             content: 'Tôi nộp hồ sơ đã 15 ngày nhưng chưa nhận được kết quả.',
@@ -52,6 +52,9 @@ test('file, route, visibility (author and the agency only)', async () => {
     assert.equal(f.state, 'pending_assignment');
     assert.equal(f.agency_code, AGENCY);
     assert.ok(f.due_at > f.created_at);
+    // routed from the catalogue: the procedure's agency wins over what the citizen typed
+    const routed = await file('congdan1', { agency_code: '000.00.05.H61' });
+    assert.equal(routed.agency_code, AGENCY);
     assert.equal((await api(`/feedback/${f.id}`, 'congdan1')).status, 200);
     assert.equal((await api(`/feedback/${f.id}`, 'tp.chuyenvien')).status, 200);
     assert.equal((await api(`/feedback/${f.id}`, 'congdan2')).status, 404);
@@ -77,6 +80,7 @@ test('bad input is refused with problem+json and nothing is stored', async () =>
     const bad = [
         { object_type: 'thing' },
         { object_code: 'not-a-code' },
+        { object_code: '9.999999.000.00.00.H61' },
         { agency_code: '12' },
         { title: '' },
         { allow_publish: 'yes' },
@@ -86,7 +90,7 @@ test('bad input is refused with problem+json and nothing is stored', async () =>
         const r = await api('/feedback', 'congdan1', {
             body: {
                 object_type: 'procedure',
-                object_code: '1.001757.000.00.00.H61',
+                object_code: '2.000488.000.00.00.H61',
                 agency_code: AGENCY,
                 title: 't',
                 content: 'c',
@@ -97,7 +101,7 @@ test('bad input is refused with problem+json and nothing is stored', async () =>
         assert.match(r.headers.get('content-type'), /problem\+json/);
     }
     const staff = await api('/feedback', 'tp.chuyenvien', {
-        body: { object_type: 'procedure', object_code: '1.001757.000.00.00.H61', title: 't', content: 'c', agency_code: AGENCY },
+        body: { object_type: 'procedure', object_code: '2.000488.000.00.00.H61', title: 't', content: 'c', agency_code: AGENCY },
     });
     assert.equal(staff.status, 403);
     assert.equal((await api('/feedback', 'congdan1')).json.items.length, before);
@@ -175,7 +179,7 @@ test('reopen is refused after the window (feedback.reopen_days = 0)', async () =
         const t = (u) => egovCli(['token', '--data-dir', other.dataDir, '--user', u]).stdout.trim();
         const f = await request(`${other.url}/api/v1/feedback`, {
             token: t('congdan1'),
-            body: { object_type: 'procedure', object_code: '1.001757.000.00.00.H61', agency_code: AGENCY, title: 't', content: 'c' },
+            body: { object_type: 'procedure', object_code: '2.000488.000.00.00.H61', agency_code: AGENCY, title: 't', content: 'c' },
         });
         assert.equal(f.status, 201);
         const rj = await request(`${other.url}/api/v1/feedback/${f.json.id}/actions/reject`, {

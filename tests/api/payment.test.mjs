@@ -116,6 +116,17 @@ test('paid through the test gateway page: the peer sends the signed callback', a
     // the payer reads it; another citizen cannot
     assert.equal((await get(p.id, 'congdan1')).status, 200);
     assert.equal((await get(p.id, 'congdan2')).status, 403);
+    // the PDF receipt (biên lai): payer and agency staff; not another citizen
+    const pdf = await request(`${srv.url}/api/v1/payment/${p.id}/receipt.pdf`, {
+        token: token('congdan1'),
+    });
+    assert.equal(pdf.status, 200, pdf.text.slice(0, 300));
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.ok(pdf.text.startsWith('%PDF-'));
+    const pdfOther = await request(`${srv.url}/api/v1/payment/${p.id}/receipt.pdf`, {
+        token: token('congdan2'),
+    });
+    assert.equal(pdfOther.status, 403);
     // the query route asks the gateway
     const q = await request(`${srv.url}/api/v1/payment/${p.id}/query`, {
         token: token('tp.tiepnhan'),
@@ -148,6 +159,10 @@ test('forged callback: 403, nothing changed', async () => {
     const stale = signed(cbParams(p, 'paid', { ts: String(Math.floor(Date.now() / 1000) - 3600) }));
     assert.equal((await callback(stale)).status, 403);
     assert.equal((await get(p.id)).json.state, 'pending');
+    const early = await request(`${srv.url}/api/v1/payment/${p.id}/receipt.pdf`, {
+        token: token('tp.tiepnhan'),
+    });
+    assert.equal(early.status, 409);
 });
 
 test('amount mismatch: 422, nothing changed', async () => {
