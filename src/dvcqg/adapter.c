@@ -2,13 +2,13 @@
  * adapter.c - the portal side of one sync event, following references.md §B.4:
  *   1 POST {base}/token              {client_id, client_secret} -> {access_token, expires_in}
  *   2 POST {base}/GetNextValue       {code: agency}             -> {value: portal dossier code}
- *   3 POST {base}/UploadFile         {TenTep, HashTepTin, NoiDung(base64)} -> {IdTepTin, HashTepTin}
- *   4 POST {base}/NoiHoSo            dossier fields             -> {error_code: 0, IdHoSo}
- *   5 POST {base}/CapNhatTienTrinh   [{IDHoSo, MaHoSo, NguoiXuLy, ...}]
- *   6 POST {base}/CapNhatTrangThai   [{IdHoSo, MaHoSo, TrangThai}]
- * Every call but the token carries "Authorization: Bearer" and "X-Idempotency-Key:
- * <dossier code>/<event id>/<step>", so a call repeated after a crash or a lost answer is
- * answered from the portal's memory instead of being applied twice.
+ *   3 POST {base}/UploadFile         {TenTep, HashTepTin, NoiDung(base64)} -> {IdTepTin,
+ * HashTepTin} 4 POST {base}/NoiHoSo            dossier fields             -> {error_code: 0,
+ * IdHoSo} 5 POST {base}/CapNhatTienTrinh   [{IDHoSo, MaHoSo, NguoiXuLy, ...}] 6 POST
+ * {base}/CapNhatTrangThai   [{IdHoSo, MaHoSo, TrangThai}] Every call but the token carries
+ * "Authorization: Bearer" and "X-Idempotency-Key: <dossier code>/<event id>/<step>", so a call
+ * repeated after a crash or a lost answer is answered from the portal's memory instead of being
+ * applied twice.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -199,8 +199,7 @@ static int submitted(dq_delivery *d)
         json_array_append_new(tp, json_pack("{s:s?, s:s?, s:I, s:i, s:o}", "MaThanhPhanHoSo",
                                             eg_json_str(comp, "code"), "TenThanhPhanHoSo",
                                             eg_json_str(comp, "name"), "SoLuong", (json_int_t)1,
-                                            "LoaiBan",
-                                            2, "GiayToDinhKem", giay));
+                                            "LoaiBan", 2, "GiayToDinhKem", giay));
         if (rc)
             break;
     }
@@ -218,15 +217,14 @@ static int submitted(dq_delivery *d)
     json_t *b = json_pack(
         "{s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?, s:s, s:s, s:o, s:{s:i, s:s?, s:{s:s?, s:s?, "
         "s:s?, s:s?, s:s?}}, s:o, s:I}",
-        "MaHoSo", code, "MaHoSoNguon", d->dossier_code, "MaTTHC",
-        eg_json_str(p, "procedure_code"), "MaDichVuCong", eg_json_str(p, "procedure_code"),
-        "ChuHoSo", eg_json_str(ap, "name"), "LoaiDoiTuong", loai, "MaDonViTiepNhan", agency,
-        "NgayNop", nop, "NgayTiepNhan", nhan, "ThanhPhanHoSo", tp, "ThongTinNguoiNop",
-        "LoaiDoiTuong", loai, "IdDoiTuong", eg_json_str(ap, "id_number"), "ThongTinChiTiet",
-        "TenNguoiNop", eg_json_str(ap, "name"), "SoDinhDanh", eg_json_str(ap, "id_number"),
-        "SoDienThoai", eg_json_str(ap, "phone"), "Email", eg_json_str(ap, "email"),
-        "DiaChiChiTiet", eg_json_str(ap, "address"), "DanhSachLePhi", fees, "TrangThai",
-        (json_int_t)eg_json_int(p, "status", 1));
+        "MaHoSo", code, "MaHoSoNguon", d->dossier_code, "MaTTHC", eg_json_str(p, "procedure_code"),
+        "MaDichVuCong", eg_json_str(p, "procedure_code"), "ChuHoSo", eg_json_str(ap, "name"),
+        "LoaiDoiTuong", loai, "MaDonViTiepNhan", agency, "NgayNop", nop, "NgayTiepNhan", nhan,
+        "ThanhPhanHoSo", tp, "ThongTinNguoiNop", "LoaiDoiTuong", loai, "IdDoiTuong",
+        eg_json_str(ap, "id_number"), "ThongTinChiTiet", "TenNguoiNop", eg_json_str(ap, "name"),
+        "SoDinhDanh", eg_json_str(ap, "id_number"), "SoDienThoai", eg_json_str(ap, "phone"),
+        "Email", eg_json_str(ap, "email"), "DiaChiChiTiet", eg_json_str(ap, "address"),
+        "DanhSachLePhi", fees, "TrangThai", (json_int_t)eg_json_int(p, "status", 1));
     rc = call(d, "NoiHoSo", b, &out);
     json_decref(b);
     if (rc)
@@ -254,9 +252,8 @@ static int update(dq_delivery *d, int progress)
         vn_time(eg_json_str(p, "due_at"), due);
         item = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:I, s:s, s:s}", "IDHoSo",
                          d->portal_id ? d->portal_id : d->portal_code, "MaHoSo", d->portal_code,
-                         "NguoiXuLy", eg_json_str(p, "actor"), "ThoiDiemXuLy", at,
-                         "PhongBanXuLy", eg_json_str(p, "unit"), "NoiDungXuLy",
-                         eg_json_str(p, "note"), "TrangThai",
+                         "NguoiXuLy", eg_json_str(p, "actor"), "ThoiDiemXuLy", at, "PhongBanXuLy",
+                         eg_json_str(p, "unit"), "NoiDungXuLy", eg_json_str(p, "note"), "TrangThai",
                          (json_int_t)eg_json_int(p, "status", 4), "NgayBatDau", start,
                          "NgayKetThucTheoQuyDinh", due);
     } else {

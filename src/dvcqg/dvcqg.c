@@ -38,9 +38,8 @@ int eg_dvcqg_enqueue(eg_conn *conn, const char *event, const json_t *dossier_jso
     free(txt);
     if (!rc && agency) {
         int64_t have = 0;
-        rc = eg_query_int64(conn, &have,
-                            "SELECT COUNT(*) FROM dvcqg_dossiers WHERE dossier_code = ?", "t",
-                            code);
+        rc = eg_query_int64(
+            conn, &have, "SELECT COUNT(*) FROM dvcqg_dossiers WHERE dossier_code = ?", "t", code);
         if (!rc && !have)
             rc = eg_exec(conn, NULL,
                          "INSERT INTO dvcqg_dossiers (dossier_code, agency_code, updated_at) "
@@ -92,10 +91,7 @@ int eg_dvcqg_status(eg_conn *conn, const char *dossier_code, json_t **out)
             }
         }
     }
-    const char *state = failed     ? "failed"
-                        : retrying ? "retrying"
-                        : pending  ? "pending"
-                                   : "synced";
+    const char *state = failed ? "failed" : retrying ? "retrying" : pending ? "pending" : "synced";
     *out = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, s:O}", "dossier_code",
                      dossier_code, "agency_code", d ? eg_json_str(d, "agency_code") : NULL,
                      "portal_code", d ? eg_json_str(d, "portal_code") : NULL, "portal_id",
@@ -144,8 +140,10 @@ static void finish(eg_conn *c, dq_delivery *d, int rc, int attempts)
             json_t *det = json_pack("{s:s, s:s, s:s?}", "event", d->event, "dossier_code",
                                     d->dossier_code, "portal_code",
                                     d->new_portal_code[0] ? d->new_portal_code : d->portal_code);
-            eg_audit_event ev = {.actor = "system", .action = "dvcqg.delivered",
-                                 .object_type = "dvcqg_event", .object_id = ids,
+            eg_audit_event ev = {.actor = "system",
+                                 .action = "dvcqg.delivered",
+                                 .object_type = "dvcqg_event",
+                                 .object_id = ids,
                                  .detail = det};
             e = eg_audit_append(c, &ev);
             json_decref(det);
@@ -165,10 +163,12 @@ static void finish(eg_conn *c, dq_delivery *d, int rc, int attempts)
         if (!e && give_up) {
             char ids[24];
             snprintf(ids, sizeof(ids), "%lld", (long long)d->id);
-            json_t *det = json_pack("{s:s, s:s}", "dossier_code", d->dossier_code, "error",
-                                    d->error);
-            eg_audit_event ev = {.actor = "system", .action = "dvcqg.failed",
-                                 .object_type = "dvcqg_event", .object_id = ids,
+            json_t *det =
+                json_pack("{s:s, s:s}", "dossier_code", d->dossier_code, "error", d->error);
+            eg_audit_event ev = {.actor = "system",
+                                 .action = "dvcqg.failed",
+                                 .object_type = "dvcqg_event",
+                                 .object_id = ids,
                                  .detail = det};
             e = eg_audit_append(c, &ev);
             json_decref(det);
@@ -278,10 +278,13 @@ static int h_enqueue(eg_req *r)
     }
     if (!rc) {
         json_t *det = json_pack("{s:s}", "event", event);
-        eg_audit_event ev = {.actor = eg_actor(r), .action = "dvcqg.enqueue",
+        eg_audit_event ev = {.actor = eg_actor(r),
+                             .action = "dvcqg.enqueue",
                              .object_type = "dossier",
-                             .object_id = eg_json_str(dossier, "code"), .agency = agency,
-                             .request_id = eg_req_id(r), .client_addr = eg_req_client_ip(r),
+                             .object_id = eg_json_str(dossier, "code"),
+                             .agency = agency,
+                             .request_id = eg_req_id(r),
+                             .client_addr = eg_req_client_ip(r),
                              .detail = det};
         rc = eg_audit_append(c, &ev);
         json_decref(det);
@@ -339,9 +342,9 @@ static void dvcqg_routes(eg_app *app, eg_http *h)
     eg_http_route(h, "GET", "/api/v1/dvcqg/status/{dossier_code}", h_status,
                   &(eg_route_opts){.tag = "dvcqg",
                                    .summary = "Sync state of a dossier with the national portal"});
-    eg_http_route(h, "POST", "/api/v1/dvcqg/events", h_enqueue,
-                  &(eg_route_opts){.tag = "dvcqg",
-                                   .summary = "Queue a sync event by hand (resync)"});
+    eg_http_route(
+        h, "POST", "/api/v1/dvcqg/events", h_enqueue,
+        &(eg_route_opts){.tag = "dvcqg", .summary = "Queue a sync event by hand (resync)"});
 }
 
 static void dvcqg_shutdown(eg_app *app)

@@ -19,8 +19,8 @@
 
 /* Event kinds. */
 #define EG_DVCQG_SUBMITTED "submitted" /* new dossier: steps 2-4 (code, files, NoiHoSo) */
-#define EG_DVCQG_PROGRESS "progress"   /* a processing step: CapNhatTienTrinh */
-#define EG_DVCQG_STATUS "status"       /* status change 1-10: CapNhatTrangThai */
+#define EG_DVCQG_PROGRESS  "progress"  /* a processing step: CapNhatTienTrinh */
+#define EG_DVCQG_STATUS    "status"    /* status change 1-10: CapNhatTrangThai */
 
 /* Queues one event for a dossier, on conn inside the caller's transaction. dossier_json must
  * carry "code" (the platform's dossier code) and "status" (1-10); for "submitted" also

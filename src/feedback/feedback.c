@@ -35,7 +35,7 @@ void eg_feedback_set_dossier_resolver(eg_feedback_dossier_fn fn)
 }
 
 #define FB_COLS                                                                                    \
-    "id, object_type, object_code, agency_code, author_subject, author_kind, author_name, "       \
+    "id, object_type, object_code, agency_code, author_subject, author_kind, author_name, "        \
     "title, content, allow_publish, state, assignee, answer, reject_reason, rating, "              \
     "rating_comment, reopen_count, sla_days, due_at, created_at, answered_at, answered_ms, "       \
     "closed_at, version"
@@ -48,8 +48,9 @@ static json_t *shape(json_t *row)
     const char *due = eg_json_str(row, "due_at");
     int64_t due_ms = 0;
     int open = st && (strcmp(st, "pending_assignment") == 0 || strcmp(st, "assigned") == 0);
-    json_object_set_new(row, "overdue", json_boolean(open && due && !eg_time_parse(due, &due_ms) &&
-                                                     eg_now_ms() > due_ms));
+    json_object_set_new(
+        row, "overdue",
+        json_boolean(open && due && !eg_time_parse(due, &due_ms) && eg_now_ms() > due_ms));
     json_object_del(row, "answered_ms");
     return row;
 }
@@ -78,8 +79,12 @@ static int add_event(eg_conn *c, eg_req *r, int64_t id, const char *agency, cons
     char ids[24], act[48];
     snprintf(ids, sizeof(ids), "%lld", (long long)id);
     snprintf(act, sizeof(act), "feedback.%s", action);
-    eg_audit_event ev = {.actor = eg_actor(r), .action = act, .object_type = "feedback",
-                         .object_id = ids, .agency = agency, .request_id = eg_req_id(r),
+    eg_audit_event ev = {.actor = eg_actor(r),
+                         .action = act,
+                         .object_type = "feedback",
+                         .object_id = ids,
+                         .agency = agency,
+                         .request_id = eg_req_id(r),
                          .client_addr = eg_req_client_ip(r)};
     return eg_audit_append(c, &ev);
 }
@@ -153,8 +158,7 @@ static int h_create(eg_req *r)
 #endif
     } else if (dossier_fn) {
         char owner[128] = "";
-        if (dossier_fn(c, ocode, agency, owner, sizeof(owner)) ||
-            strcmp(owner, p->subject) != 0)
+        if (dossier_fn(c, ocode, agency, owner, sizeof(owner)) || strcmp(owner, p->subject) != 0)
             return eg_req_fail_field(r, EG_ENOTFOUND, "object_code",
                                      "Không tìm thấy hồ sơ %s của người gửi", ocode);
     } else if (agency_in) {
@@ -495,9 +499,9 @@ static void feedback_routes(eg_app *app, eg_http *h)
                   &(eg_route_opts){.tag = tag, .summary = "My feedback, or my agency's"});
     eg_http_route(h, "GET", "/api/v1/feedback/{id}", h_get,
                   &(eg_route_opts){.tag = tag, .summary = "One feedback with its timeline"});
-    eg_http_route(h, "POST", "/api/v1/feedback/{id}/actions/{action}", h_action,
-                  &(eg_route_opts){.tag = tag,
-                                   .summary = "assign, resolve, reject, reopen or close"});
+    eg_http_route(
+        h, "POST", "/api/v1/feedback/{id}/actions/{action}", h_action,
+        &(eg_route_opts){.tag = tag, .summary = "assign, resolve, reject, reopen or close"});
     eg_http_route(h, "GET", "/api/v1/public/feedback", h_public,
                   &(eg_route_opts){.tag = tag, .summary = "Published answered feedback"});
 }

@@ -21,8 +21,7 @@ extern pay_state *eg__pay;
  * the caller's transaction across a network call; see README). */
 int eg__testgw_create(eg_conn *c, const char *order_id, int64_t amount, const char *desc,
                       const char *callback_url, const char *return_url, char txn[32]);
-int eg__testgw_query(eg_conn *c, const char *order_id, eg_arena *a, char **state,
-                     int64_t *amount);
+int eg__testgw_query(eg_conn *c, const char *order_id, eg_arena *a, char **state, int64_t *amount);
 int eg__testgw_refund(eg_conn *c, const char *order_id, int64_t amount);
 /* Gateway statement of a VN day: [{order_id, gateway_txn, amount_vnd, state}]. */
 int eg__testgw_statement(eg_conn *c, const char *day, json_t **items);

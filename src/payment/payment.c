@@ -138,8 +138,11 @@ int eg_payment_create(eg_app *app, eg_conn *conn, const char *ref_type, const ch
         snprintf(pids, sizeof(pids), "%lld", (long long)pid);
         json_t *d = audit_detail(order_id, amount_vnd, EG_PAY_PENDING);
         json_object_set_new(d, "ref", json_pack("{s:s, s:s}", "type", ref_type, "id", ref_id));
-        eg_audit_event ev = {.actor = "system", .action = "payment.create",
-                             .object_type = "payment", .object_id = pids, .agency = agency_code,
+        eg_audit_event ev = {.actor = "system",
+                             .action = "payment.create",
+                             .object_type = "payment",
+                             .object_id = pids,
+                             .agency = agency_code,
                              .detail = d};
         rc = eg_audit_append(conn, &ev);
         json_decref(d);
@@ -158,8 +161,8 @@ int eg_payment_create(eg_app *app, eg_conn *conn, const char *ref_type, const ch
     return 0;
 }
 
-int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, char *state,
-                     size_t n, int64_t *payment_id)
+int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, char *state, size_t n,
+                     int64_t *payment_id)
 {
     eg_stmt *st = NULL;
     int rc = eg_query(conn, &st,
@@ -294,8 +297,11 @@ static int apply_callback(eg_conn *c, const eg_pay_params *p, json_t **resp, int
             snprintf(pids, sizeof(pids), "%lld", (long long)pid);
             json_t *d = audit_detail(order_id, amount, next);
             json_object_set_new(d, "nonce", json_string(eg_pay_param(p, "nonce")));
-            eg_audit_event ev = {.actor = "gateway", .action = "payment.callback",
-                                 .object_type = "payment", .object_id = pids, .agency = agency,
+            eg_audit_event ev = {.actor = "gateway",
+                                 .action = "payment.callback",
+                                 .object_type = "payment",
+                                 .object_id = pids,
+                                 .agency = agency,
                                  .detail = d};
             rc = eg_audit_append(c, &ev);
             json_decref(d);
@@ -453,8 +459,8 @@ static int h_create(eg_req *r)
     int64_t pid = 0;
     char url[600];
     eg_conn *c = eg_db_conn(eg__pay->app->db);
-    rc = eg_payment_create(eg__pay->app, c, ref_type, ref_id, agency, json_integer_value(amt),
-                           desc, eg_json_str(b, "payer_subject"), &pid, url, sizeof(url));
+    rc = eg_payment_create(eg__pay->app, c, ref_type, ref_id, agency, json_integer_value(amt), desc,
+                           eg_json_str(b, "payer_subject"), &pid, url, sizeof(url));
     if (rc == EG_ECONFLICT)
         return eg_req_fail(r, rc, "Đối tượng này đã có khoản thanh toán đang chờ hoặc đã nộp");
     if (rc)
@@ -473,10 +479,10 @@ static int h_query(eg_req *r)
         return rc;
     char *gs = NULL;
     int64_t gamt = 0;
-    rc = eg__testgw_query(eg_db_conn(eg__pay->app->db), eg_json_str(p, "order_id"),
-                          eg_req_arena(r), &gs, &gamt);
-    json_t *out = json_pack("{s:O, s:s?, s:I}", "payment", p, "gateway_state",
-                            rc ? NULL : gs, "gateway_amount_vnd", (json_int_t)(rc ? 0 : gamt));
+    rc = eg__testgw_query(eg_db_conn(eg__pay->app->db), eg_json_str(p, "order_id"), eg_req_arena(r),
+                          &gs, &gamt);
+    json_t *out = json_pack("{s:O, s:s?, s:I}", "payment", p, "gateway_state", rc ? NULL : gs,
+                            "gateway_amount_vnd", (json_int_t)(rc ? 0 : gamt));
     json_decref(p);
     return eg_reply_json(r, 200, out);
 }
@@ -516,13 +522,17 @@ static int h_refund(eg_req *r)
     if (!rc) {
         char ids[24];
         snprintf(ids, sizeof(ids), "%lld", (long long)id);
-        json_t *d = audit_detail(eg_json_str(p, "order_id"),
-                                 json_integer_value(json_object_get(p, "amount_vnd")),
-                                 EG_PAY_REFUNDED);
-        eg_audit_event ev = {.actor = eg_actor(r), .action = "payment.refund",
-                             .object_type = "payment", .object_id = ids,
-                             .agency = eg_json_str(p, "agency_code"), .request_id = eg_req_id(r),
-                             .client_addr = eg_req_client_ip(r), .detail = d};
+        json_t *d =
+            audit_detail(eg_json_str(p, "order_id"),
+                         json_integer_value(json_object_get(p, "amount_vnd")), EG_PAY_REFUNDED);
+        eg_audit_event ev = {.actor = eg_actor(r),
+                             .action = "payment.refund",
+                             .object_type = "payment",
+                             .object_id = ids,
+                             .agency = eg_json_str(p, "agency_code"),
+                             .request_id = eg_req_id(r),
+                             .client_addr = eg_req_client_ip(r),
+                             .detail = d};
         rc = eg_audit_append(c, &ev);
         json_decref(d);
     }
@@ -592,7 +602,9 @@ static int payment_init(eg_app *app)
 
 static void payment_routes(eg_app *app, eg_http *h)
 {
-    eg_route_opts cb = {.public_route = 1, .max_body = 8192, .tag = "payment",
+    eg_route_opts cb = {.public_route = 1,
+                        .max_body = 8192,
+                        .tag = "payment",
                         .summary = "Gateway callback (signed, idempotent)"};
     eg_http_route(h, "POST", "/api/v1/payment/callback", h_callback, &cb);
     eg_http_route(h, "POST", "/api/v1/payment", h_create,

@@ -26,11 +26,11 @@
 #include "egov.h"
 
 /* Payment states. */
-#define EG_PAY_PENDING "pending"
-#define EG_PAY_PAID "paid"
-#define EG_PAY_FAILED "failed"
+#define EG_PAY_PENDING   "pending"
+#define EG_PAY_PAID      "paid"
+#define EG_PAY_FAILED    "failed"
 #define EG_PAY_CANCELLED "cancelled"
-#define EG_PAY_REFUNDED "refunded"
+#define EG_PAY_REFUNDED  "refunded"
 
 /* Creates a pending payment for (ref_type, ref_id) owned by agency_code, asks the gateway for a
  * transaction and writes the URL the citizen is sent to into redirect_url_out (n bytes). Runs
@@ -53,8 +53,8 @@ void eg_payment_on_paid(const char *ref_type, eg_payment_paid_fn hook);
 
 /* Current state of the latest payment of a ref: fills state (>= 16 bytes) and *payment_id.
  * EG_ENOTFOUND when none. */
-int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, char *state,
-                     size_t n, int64_t *payment_id);
+int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, char *state, size_t n,
+                     int64_t *payment_id);
 
 /* ---- callback parameters (exposed for the fuzz target and the test peer) ---- */
 

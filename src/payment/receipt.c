@@ -76,10 +76,13 @@ static int h_receipt(eg_req *r)
     rc = eg_pdf_render(pdf, &out);
     eg_pdf_free(pdf);
     if (!rc) {
-        eg_audit_event ev = {.actor = eg_actor(r), .action = "payment.receipt.read",
-                             .object_type = "payment", .object_id = ids,
+        eg_audit_event ev = {.actor = eg_actor(r),
+                             .action = "payment.receipt.read",
+                             .object_type = "payment",
+                             .object_id = ids,
                              .agency = eg_json_str(p, "agency_code"),
-                             .request_id = eg_req_id(r), .client_addr = eg_req_client_ip(r)};
+                             .request_id = eg_req_id(r),
+                             .client_addr = eg_req_client_ip(r)};
         rc = eg_audit_append(c, &ev);
     }
     if (!rc)

@@ -24,8 +24,7 @@ static json_t *find_order(json_t *arr, const char *order_id)
     return NULL;
 }
 
-static void flag(json_t *out, const char *order_id, const char *kind, json_t *mine,
-                 json_t *theirs)
+static void flag(json_t *out, const char *order_id, const char *kind, json_t *mine, json_t *theirs)
 {
     json_array_append_new(
         out, json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?}", "order_id", order_id, "kind", kind,
@@ -87,12 +86,12 @@ int eg__pay_reconcile(eg_conn *c, const char *day, const char *agency, json_t **
         if (!p)
             flag(mm, eg_json_str(v, "order_id"), "missing_at_platform", NULL, v);
     }
-    *report = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "date", day, "agency_code",
-                        agency, "platform_count", (json_int_t)json_array_size(mine),
-                        "platform_total_vnd", (json_int_t)ptotal, "gateway_count",
-                        (json_int_t)gcount, "gateway_total_vnd", (json_int_t)gtotal, "matched",
-                        (json_int_t)matched, "mismatch_count", (json_int_t)json_array_size(mm),
-                        "mismatches", mm);
+    *report =
+        json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "date", day, "agency_code",
+                  agency, "platform_count", (json_int_t)json_array_size(mine), "platform_total_vnd",
+                  (json_int_t)ptotal, "gateway_count", (json_int_t)gcount, "gateway_total_vnd",
+                  (json_int_t)gtotal, "matched", (json_int_t)matched, "mismatch_count",
+                  (json_int_t)json_array_size(mm), "mismatches", mm);
     json_decref(mine);
     json_decref(theirs);
     return 0;
@@ -120,9 +119,9 @@ static int h_reconcile(eg_req *r)
 
 void eg__pay_reconcile_routes(eg_app *app, eg_http *h)
 {
-    eg_http_route(h, "GET", "/api/v1/payment/reconciliation", h_reconcile,
-                  &(eg_route_opts){.tag = "payment",
-                                   .summary = "Daily reconciliation against the gateway"});
+    eg_http_route(
+        h, "GET", "/api/v1/payment/reconciliation", h_reconcile,
+        &(eg_route_opts){.tag = "payment", .summary = "Daily reconciliation against the gateway"});
 }
 
 /* Once a VN day, after 01:00, stores (and audits) yesterday's report if absent. */
@@ -140,8 +139,8 @@ void eg__pay_reconcile_tick(eg_app *app, int64_t now)
     eg__pay_day(now - 86400000LL, day);
     eg_conn *c = eg_db_conn(app->db);
     int64_t have = 0;
-    if (eg_query_int64(c, &have, "SELECT COUNT(*) FROM payment_reconciliations WHERE day = ?",
-                       "t", day) ||
+    if (eg_query_int64(c, &have, "SELECT COUNT(*) FROM payment_reconciliations WHERE day = ?", "t",
+                       day) ||
         have)
         return;
     json_t *rep = NULL;
@@ -160,8 +159,10 @@ void eg__pay_reconcile_tick(eg_app *app, int64_t now)
     if (!rc) {
         json_t *d = json_pack("{s:s, s:I}", "date", day, "mismatches",
                               (json_int_t)json_array_size(json_object_get(rep, "mismatches")));
-        eg_audit_event ev = {.actor = "system", .action = "payment.reconcile",
-                             .object_type = "payment_reconciliation", .object_id = day,
+        eg_audit_event ev = {.actor = "system",
+                             .action = "payment.reconcile",
+                             .object_type = "payment_reconciliation",
+                             .object_id = day,
                              .detail = d};
         rc = eg_audit_append(c, &ev);
         json_decref(d);

@@ -25,8 +25,7 @@ int eg__testgw_create(eg_conn *c, const char *order_id, int64_t amount, const ch
                    callback_url, return_url, now_iso);
 }
 
-int eg__testgw_query(eg_conn *c, const char *order_id, eg_arena *a, char **state,
-                     int64_t *amount)
+int eg__testgw_query(eg_conn *c, const char *order_id, eg_arena *a, char **state, int64_t *amount)
 {
     int rc = eg_query_text(c, a, state, "SELECT state FROM payment_testgw_txn WHERE order_id = ?",
                            "t", order_id);
@@ -175,8 +174,8 @@ static int h_statement(eg_req *r)
     if (rc)
         return rc;
     return eg_reply_json(r, 200,
-                         json_pack("{s:s, s:s, s:o}", "merchant_id", eg__pay->merchant, "date",
-                                   day, "items", items));
+                         json_pack("{s:s, s:s, s:o}", "merchant_id", eg__pay->merchant, "date", day,
+                                   "items", items));
 }
 
 static int h_adjust(eg_req *r)
@@ -193,8 +192,8 @@ static int h_adjust(eg_req *r)
         return eg_req_fail(r, EG_EUNPROCESSABLE, "Cần order_id và amount_vnd");
     int64_t ch = 0;
     rc = eg_exec(eg_db_conn(eg__pay->app->db), &ch,
-                 "UPDATE payment_testgw_txn SET statement_amount_vnd = ? WHERE order_id = ?",
-                 "lt", (int64_t)amt, order_id);
+                 "UPDATE payment_testgw_txn SET statement_amount_vnd = ? WHERE order_id = ?", "lt",
+                 (int64_t)amt, order_id);
     if (rc)
         return rc;
     if (ch != 1)
@@ -204,7 +203,8 @@ static int h_adjust(eg_req *r)
 
 void eg__testgw_routes(eg_app *app, eg_http *h)
 {
-    eg_route_opts o = {.public_route = 1, .tag = "payment",
+    eg_route_opts o = {.public_route = 1,
+                       .tag = "payment",
                        .summary = "Test gateway peer: the citizen's payment page"};
     eg_http_route(h, "GET", "/api/v1/payment/testgw/pay/{txn}", h_page, &o);
     o.summary = "Test gateway peer: confirm or cancel (then the signed callback is sent)";
@@ -268,10 +268,14 @@ void eg__testgw_tick(eg_app *app, int64_t now)
         snprintf(ts, sizeof(ts), "%lld", (long long)(eg_now_ms() / 1000));
         eg_random(nonce_raw, sizeof(nonce_raw));
         eg_hex(nonce_raw, sizeof(nonce_raw), nonce);
-        const char *k[] = {"merchant_id", "order_id", "gateway_txn", "amount", "status", "ts",
-                           "nonce"};
-        const char *v[] = {eg_json_str(t, "merchant_id"), eg_json_str(t, "order_id"),
-                           eg_json_str(t, "gateway_txn"), amount, eg_json_str(t, "state"), ts,
+        const char *k[] = {"merchant_id", "order_id", "gateway_txn", "amount",
+                           "status",      "ts",       "nonce"};
+        const char *v[] = {eg_json_str(t, "merchant_id"),
+                           eg_json_str(t, "order_id"),
+                           eg_json_str(t, "gateway_txn"),
+                           amount,
+                           eg_json_str(t, "state"),
+                           ts,
                            nonce};
         eg_buf body = EG_BUF_INIT;
         for (int j = 0; j < 7; j++) {

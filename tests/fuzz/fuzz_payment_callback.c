@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         eg_buf c = EG_BUF_INIT;
         eg_pay_canonical(&p, &c);
-        if (strncmp(eg_buf_cstr(&c), "signature=", 10) == 0 || strstr(eg_buf_cstr(&c), "&signature="))
+        if (strncmp(eg_buf_cstr(&c), "signature=", 10) == 0 ||
+            strstr(eg_buf_cstr(&c), "&signature="))
             abort();
         eg_buf_free(&c);
         char s1[65], s2[65];

@@ -139,8 +139,8 @@ static void payment_create_and_state(void **state)
     assert_int_equal(eg_payment_create(&f->app, c, "dossier", "D-9", "000.00.04.H61", 50000,
                                        "Lệ phí", "sub-1", &id, url, sizeof(url)),
                      EG_ECONFLICT);
-    assert_int_equal(eg_payment_create(&f->app, c, "dossier", "D-10", "000.00.04.H61", 0, "x",
-                                       NULL, &id, url, sizeof(url)),
+    assert_int_equal(eg_payment_create(&f->app, c, "dossier", "D-10", "000.00.04.H61", 0, "x", NULL,
+                                       &id, url, sizeof(url)),
                      EG_EUNPROCESSABLE);
     assert_int_equal(eg_payment_create(&f->app, c, "Dossier!", "D-10", "000.00.04.H61", 10, "x",
                                        NULL, &id, url, sizeof(url)),

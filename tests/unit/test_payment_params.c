@@ -43,16 +43,16 @@ static void percent_decoding(void **state)
 static void rejects(void **state)
 {
     static const char *const bad[] = {
-        "",                 /* empty */
-        "a=1&a=2",          /* duplicate */
-        "A=1",              /* upper-case key */
-        "a1=1",             /* digit in key */
-        "=1",               /* empty key */
-        "a",                /* no '=' */
-        "a=1&",             /* trailing '&' */
-        "a=%zz",            /* bad escape */
-        "a=%00",            /* NUL */
-        "a=%ff%fe",         /* invalid UTF-8 */
+        "",                                    /* empty */
+        "a=1&a=2",                             /* duplicate */
+        "A=1",                                 /* upper-case key */
+        "a1=1",                                /* digit in key */
+        "=1",                                  /* empty key */
+        "a",                                   /* no '=' */
+        "a=1&",                                /* trailing '&' */
+        "a=%zz",                               /* bad escape */
+        "a=%00",                               /* NUL */
+        "a=%ff%fe",                            /* invalid UTF-8 */
         "abcdefghijklmnopqrstuvwxyzabcdefg=1", /* key > 32 */
     };
     eg_arena *a = eg_arena_new(0);
