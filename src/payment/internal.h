@@ -36,6 +36,12 @@ void eg__pay_reconcile_tick(eg_app *app, int64_t now);
 /* Receipt (receipt.c). */
 void eg__pay_receipt_routes(eg_app *app, eg_http *h);
 
+/* Processes one gateway callback body (the whole of POST /api/v1/payment/callback): 0 with the
+ * answer in *resp (a replay gets the stored answer), or EG_E* with a Vietnamese detail; a
+ * refusal changes nothing. Exposed for the unit tests. */
+int eg__pay_callback(eg_arena *a, const char *body, size_t len, json_t **resp, char *detail,
+                     size_t dn);
+
 /* Loads one payment as JSON (NULL when absent). */
 json_t *eg__pay_load(eg_conn *c, int64_t id);
 /* The VN calendar day "YYYY-MM-DD" of an instant. */

@@ -201,11 +201,6 @@ json_t *eg__pay_load(eg_conn *c, int64_t id)
 
 /* ------------------------------------------------------------------ callback */
 
-static int cb_reply(eg_req *r, int status, json_t *body)
-{
-    return eg_reply_json(r, status, body);
-}
-
 /* Applies one verified callback. Returns the HTTP status and sets *resp; 0 status means an
  * internal error (rc in *err). */
 static int apply_callback(eg_conn *c, const eg_pay_params *p, json_t **resp, int *err,
@@ -322,25 +317,25 @@ static int apply_callback(eg_conn *c, const eg_pay_params *p, json_t **resp, int
     return 200;
 }
 
-static int h_callback(eg_req *r)
+int eg__pay_callback(eg_arena *a, const char *body, size_t len, json_t **resp, char *detail,
+                     size_t dn)
 {
-    size_t len = 0;
-    const char *body = eg_req_body(r, &len);
     eg_pay_params p;
-    if (eg_pay_params_parse(eg_req_arena(r), body, len, &p))
-        return eg_req_fail(r, EG_EINVAL, "Tham số callback không đúng định dạng");
+    *resp = NULL;
+    if (eg_pay_params_parse(a, body, len, &p))
+        return snprintf(detail, dn, "Tham số callback không đúng định dạng"), EG_EINVAL;
     const char *sig = eg_pay_param(&p, "signature");
     char want[65];
     eg_pay_sign(eg__pay->secret, &p, want);
     if (!sig || !eg_ct_equal(sig, strlen(sig), want, 64))
-        return eg_req_fail(r, EG_EFORBIDDEN, "Chữ ký callback không hợp lệ");
+        return snprintf(detail, dn, "Chữ ký callback không hợp lệ"), EG_EFORBIDDEN;
     const char *merchant = eg_pay_param(&p, "merchant_id");
     const char *nonce = eg_pay_param(&p, "nonce");
     const char *ts = eg_pay_param(&p, "ts");
     if (!merchant || strcmp(merchant, eg__pay->merchant) != 0)
-        return eg_req_fail(r, EG_EFORBIDDEN, "merchant_id không đúng");
+        return snprintf(detail, dn, "merchant_id không đúng"), EG_EFORBIDDEN;
     if (!nonce || strlen(nonce) < 8 || strlen(nonce) > 64 || !ts)
-        return eg_req_fail(r, EG_EINVAL, "Thiếu nonce hoặc ts");
+        return snprintf(detail, dn, "Thiếu nonce hoặc ts"), EG_EINVAL;
     eg_conn *c = eg_db_conn(eg__pay->app->db);
     int rc = eg_tx_begin(c);
     if (rc)
@@ -350,11 +345,11 @@ static int h_callback(eg_req *r)
                   "t", nonce);
     if (!rc && eg_step(st) == EG_ROW) {
         /* Replay: answer exactly what the first delivery got; change nothing. */
-        int status = (int)eg_col_int64(st, 0);
         json_t *j = eg_json_parse(eg_col_text(st, 1), strlen(eg_col_text(st, 1)), 8, NULL, 0);
         eg_stmt_done(st);
         eg_tx_rollback(c);
-        return cb_reply(r, status, j ? j : json_object());
+        *resp = j ? j : json_object();
+        return 0;
     }
     eg_stmt_done(st);
     char *tend = NULL;
@@ -362,29 +357,28 @@ static int h_callback(eg_req *r)
     long long skew = eg_now_ms() / 1000 - tsv;
     if (!tend || *tend || skew > eg__pay->window_s || skew < -eg__pay->window_s) {
         eg_tx_rollback(c);
-        return eg_req_fail(r, EG_EFORBIDDEN, "Callback quá hạn (ts ngoài cửa sổ cho phép)");
+        return snprintf(detail, dn, "Callback quá hạn (ts ngoài cửa sổ cho phép)"), EG_EFORBIDDEN;
     }
-    json_t *resp = NULL;
     int err = 0;
-    const char *detail = NULL;
-    int status = apply_callback(c, &p, &resp, &err, &detail);
+    const char *why = NULL;
+    int status = apply_callback(c, &p, resp, &err, &why);
     if (status != 200) {
         eg_tx_rollback(c);
         if (status == 0)
             return err ? err : EG_EINTERNAL;
-        int code = status == 400   ? EG_EINVAL
-                   : status == 404 ? EG_ENOTFOUND
-                   : status == 409 ? EG_ECONFLICT
-                                   : EG_EUNPROCESSABLE;
-        return eg_req_fail(r, code, "%s", detail ? detail : "Callback bị từ chối");
+        snprintf(detail, dn, "%s", why ? why : "Callback bị từ chối");
+        return status == 400   ? EG_EINVAL
+               : status == 404 ? EG_ENOTFOUND
+               : status == 409 ? EG_ECONFLICT
+                               : EG_EUNPROCESSABLE;
     }
     char now_iso[25];
     eg_time_iso_ms(eg_now_ms(), now_iso);
-    char *txt = json_dumps(resp, JSON_COMPACT);
+    char *txt = json_dumps(*resp, JSON_COMPACT);
     rc = eg_exec(c, NULL,
                  "INSERT INTO payment_callbacks (nonce, payment_id, status, http_status, "
                  "response, received_at) VALUES (?,?,?,200,?,?)",
-                 "tlttt", nonce, (int64_t)json_integer_value(json_object_get(resp, "payment_id")),
+                 "tlttt", nonce, (int64_t)json_integer_value(json_object_get(*resp, "payment_id")),
                  eg_pay_param(&p, "status"), txt, now_iso);
     free(txt);
     if (!rc)
@@ -392,10 +386,22 @@ static int h_callback(eg_req *r)
     else
         eg_tx_rollback(c);
     if (rc) {
-        json_decref(resp);
-        return rc;
+        json_decref(*resp);
+        *resp = NULL;
     }
-    return cb_reply(r, 200, resp);
+    return rc;
+}
+
+static int h_callback(eg_req *r)
+{
+    size_t len = 0;
+    const char *body = eg_req_body(r, &len);
+    json_t *resp = NULL;
+    char detail[200] = "";
+    int rc = eg__pay_callback(eg_req_arena(r), body, len, &resp, detail, sizeof(detail));
+    if (rc)
+        return detail[0] ? eg_req_fail(r, rc, "%s", detail) : rc;
+    return eg_reply_json(r, 200, resp);
 }
 
 /* ------------------------------------------------------------------ staff / payer routes */

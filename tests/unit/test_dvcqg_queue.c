@@ -1,7 +1,9 @@
 /* Unit tests for src/dvcqg's queue API: eg_dvcqg_enqueue validates and writes inside the
  * caller's transaction (a rollback leaves nothing), eg_dvcqg_status counts per dossier.
  * Also eg_payment_create/eg_payment_state (one open payment per object, audited in the caller's
- * transaction). Runs on SQLite and, when EGOV_TEST_PG is set, on PostgreSQL. */
+ * transaction) and the paid hook: called once, inside the callback's transaction, never on a
+ * refused, replayed or repeated callback. Runs on SQLite and, when EGOV_TEST_PG is set, on
+ * PostgreSQL. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include "audit/audit.h"
 #include "dvcqg/dvcqg.h"
 #include "payment/payment.h"
+#include "payment/internal.h"
 
 const struct eg_module *const eg_modules[] = {&eg_audit_module, &eg_payment_module,
                                               &eg_dvcqg_module, NULL};
@@ -167,17 +170,112 @@ static void payment_create_and_state(void **state)
     assert_int_equal(eg_payment_state(c, "dossier", "D-11", st, sizeof(st), &pid), EG_ENOTFOUND);
 }
 
+static int hook_calls;
+static int hook_fail;
+static int64_t hook_amount;
+static int paid_hook(eg_app *app, eg_conn *conn, const char *ref_type, const char *ref_id,
+                     int64_t amount_vnd, int64_t payment_id)
+{
+    hook_calls++;
+    hook_amount = amount_vnd;
+    if (hook_fail)
+        return EG_ECONFLICT;
+    /* the hook writes in the callback's transaction (the dossier module moves 6 -> 4 here) */
+    return eg_exec(conn, NULL,
+                   "INSERT INTO dvcqg_dossiers (dossier_code, updated_at) VALUES (?, 'x')", "t",
+                   ref_id);
+}
+
+static int callback(eg_arena *a, const char *order_id, const char *amount, const char *status,
+                    const char *nonce, json_t **resp)
+{
+    char ts[24], sig[65], body[600];
+    snprintf(ts, sizeof(ts), "%lld", (long long)(eg_now_ms() / 1000));
+    eg_pay_params p = {0};
+    const char *k[] = {"merchant_id", "order_id", "amount", "status", "ts", "nonce"};
+    const char *v[] = {"EGOV-VINHLONG", order_id, amount, status, ts, nonce};
+    for (int i = 0; i < 6; i++) {
+        p.key[p.n] = k[i];
+        p.val[p.n++] = v[i];
+    }
+    eg_pay_sign("unit-secret", &p, sig);
+    snprintf(body, sizeof(body),
+             "merchant_id=EGOV-VINHLONG&order_id=%s&amount=%s&status=%s&ts=%s&nonce=%s&"
+             "signature=%s",
+             order_id, amount, status, ts, nonce, sig);
+    char detail[200];
+    return eg__pay_callback(a, body, strlen(body), resp, detail, sizeof(detail));
+}
+
+static void paid_hook_once_in_the_callback_transaction(void **state)
+{
+    struct fixture *f = *state;
+    eg_conn *c = eg_db_conn(f->app.db);
+    eg_payment_on_paid("dossier", paid_hook);
+    hook_calls = 0;
+    hook_fail = 0;
+    int64_t id = 0;
+    char url[256], st[16];
+    assert_int_equal(eg_payment_create(&f->app, c, "dossier", "H-1", "000.00.04.H61", 70000,
+                                       "Lệ phí", NULL, &id, url, sizeof(url)),
+                     0);
+    eg_arena *a = eg_arena_new(0);
+    char *order = NULL;
+    assert_int_equal(
+        eg_query_text(c, a, &order, "SELECT order_id FROM payment_payments WHERE id = ?", "l", id),
+        0);
+    json_t *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    /* wrong amount: refused, no hook */
+    assert_int_equal(callback(a, order, "69000", "paid", "nonce-0001", &r1), EG_EUNPROCESSABLE);
+    assert_int_equal(hook_calls, 0);
+    /* the hook fails: the whole callback rolls back (payment stays pending, nonce unused) */
+    hook_fail = 1;
+    assert_int_equal(callback(a, order, "70000", "paid", "nonce-0002", &r1), EG_ECONFLICT);
+    assert_int_equal(eg_payment_state(c, "dossier", "H-1", st, sizeof(st), NULL), 0);
+    assert_string_equal(st, "pending");
+    hook_fail = 0;
+    hook_calls = 0;
+    assert_int_equal(callback(a, order, "70000", "paid", "nonce-0002", &r1), 0);
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(hook_amount, 70000);
+    assert_int_equal(eg_payment_state(c, "dossier", "H-1", st, sizeof(st), NULL), 0);
+    assert_string_equal(st, "paid");
+    int64_t n = 0;
+    assert_int_equal(eg_query_int64(c, &n,
+                                    "SELECT COUNT(*) FROM dvcqg_dossiers WHERE dossier_code = "
+                                    "'H-1'",
+                                    ""),
+                     0);
+    assert_int_equal(n, 1);
+    /* replay (same nonce) and a second 'paid' (new nonce): same answer, hook not called again */
+    assert_int_equal(callback(a, order, "70000", "paid", "nonce-0002", &r2), 0);
+    assert_true(json_equal(r1, r2));
+    assert_int_equal(callback(a, order, "70000", "paid", "nonce-0003", &r3), 0);
+    assert_int_equal(hook_calls, 1);
+    /* out of order */
+    json_t *r4 = NULL;
+    assert_int_equal(callback(a, order, "70000", "failed", "nonce-0004", &r4), EG_ECONFLICT);
+    json_decref(r1);
+    json_decref(r2);
+    json_decref(r3);
+    eg_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest sqlite[] = {
         cmocka_unit_test_setup_teardown(enqueue_and_status, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(payment_create_and_state, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(paid_hook_once_in_the_callback_transaction, setup_sqlite,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests_name("sqlite", sqlite, NULL, NULL);
     if (getenv("EGOV_TEST_PG")) {
         const struct CMUnitTest pg[] = {
             cmocka_unit_test_setup_teardown(enqueue_and_status, setup_pg, teardown),
             cmocka_unit_test_setup_teardown(payment_create_and_state, setup_pg, teardown),
+            cmocka_unit_test_setup_teardown(paid_hook_once_in_the_callback_transaction, setup_pg,
+                                            teardown),
         };
         rc += cmocka_run_group_tests_name("postgresql", pg, NULL, NULL);
     }
