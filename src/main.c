@@ -12,7 +12,10 @@
 #include "workflow/workflow.h"
 #include "lgsp/lgsp.h"
 #include "notify/notify.h"
+#include "payment/payment.h"
+#include "dvcqg/dvcqg.h"
 #include "dossier/dossier.h"
+#include "feedback/feedback.h"
 #include "portal/portal.h"
 
 /* clang-format off: one module per line keeps merges of new modules trivial */
@@ -26,7 +29,10 @@ const struct eg_module *const eg_modules[] = {
     &eg_workflow_module,
     &eg_lgsp_module,
     &eg_notify_module,
+    &eg_payment_module,
+    &eg_dvcqg_module,
     &eg_dossier_module,
+    &eg_feedback_module,
     &eg_portal_module,
     NULL,
 };
