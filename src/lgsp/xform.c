@@ -123,12 +123,29 @@ int eg__lgsp_json_to_xml(const char *in, size_t n, eg_buf *out)
     if (!j)
         return EG_EINVAL;
     eg_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    int rc;
+    const char *name = "root";
+    json_t *top = j;
     if (json_is_object(j) && json_object_size(j) == 1) {
-        const char *k = json_object_iter_key(json_object_iter(j));
-        rc = emit(out, k, json_object_get(j, k), 0);
+        name = json_object_iter_key(json_object_iter(j));
+        top = json_object_get(j, name);
+    }
+    int rc;
+    if (json_is_array(top)) {
+        /* An XML document has exactly one root: a top-level array becomes <name><item>... */
+        rc = xml_name_ok(name) ? EG_OK : EG_EINVAL;
+        if (!rc)
+            eg_buf_printf(out, "<%s>", name);
+        size_t i;
+        json_t *x;
+        json_array_foreach(top, i, x)
+        {
+            if (!rc && (json_is_array(x) || emit(out, "item", x, 1)))
+                rc = EG_EINVAL;
+        }
+        if (!rc)
+            eg_buf_printf(out, "</%s>", name);
     } else {
-        rc = emit(out, "root", j, 0);
+        rc = emit(out, name, top, 0);
     }
     json_decref(j);
     return rc;
