@@ -226,4 +226,39 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         const cur = await api('/api/v1/agencies/000.00.34.H61');
         assert.equal(cur.json.name, 'UBND phường Sơn Tân');
     });
+    await t.test('organisation changes as data: a split and a re-code', async () => {
+        const split = { kind: 'split', effective_date: '2026-04-01', note: 'Thử nghiệm chia tách',
+            sources: ['000.00.36.H61'],
+            targets: [{ code: '000.00.42.H61', name: 'Ủy ban nhân dân phường Trà Vinh Bắc' },
+                { code: '000.00.43.H61', name: 'Ủy ban nhân dân phường Trà Vinh Nam' }] };
+        // a split needs one source and at least two targets; refused requests change nothing
+        const bad = await api('/api/v1/agencies/changes', { token: admin, body: { ...split, targets: split.targets.slice(0, 1) } });
+        assertProblem(bad, 422);
+        assert.equal((await api('/api/v1/agencies/000.00.36.H61')).json.code, '000.00.36.H61');
+        const ok = await api('/api/v1/agencies/changes', { token: admin, body: split });
+        assert.equal(ok.status, 201, ok.text);
+        for (const c of ['000.00.42.H61', '000.00.43.H61']) {
+            const r = await api(`/api/v1/agencies/${c}`);
+            assert.equal(r.status, 200, c);
+            assert.equal(r.json.code, c);
+        }
+        // the old code keeps its history and resolves to a successor today
+        const old = await api('/api/v1/agencies/000.00.36.H61');
+        assert.ok(['000.00.42.H61', '000.00.43.H61'].includes(old.json.code), old.text);
+        assert.equal(old.json.resolved_from.code, '000.00.36.H61');
+        assert.equal(old.json.resolved_from.valid_to, '2026-03-31');
+        assert.equal((await api('/api/v1/agencies/000.00.36.H61?at=2026-03-01')).json.code, '000.00.36.H61');
+
+        const recode = { kind: 'recode', effective_date: '2026-05-01', sources: ['000.00.37.H61'],
+            targets: [{ code: '000.00.44.H61', name: 'Ủy ban nhân dân phường Nguyệt Hóa' }] };
+        const same = await api('/api/v1/agencies/changes', { token: admin,
+            body: { ...recode, targets: [{ ...recode.targets[0], code: '000.00.37.H61' }] } });
+        assertProblem(same, 422);
+        const rc = await api('/api/v1/agencies/changes', { token: admin, body: recode });
+        assert.equal(rc.status, 201, rc.text);
+        const now = await api('/api/v1/agencies/000.00.37.H61');
+        assert.equal(now.json.code, '000.00.44.H61');
+        assert.equal(now.json.name, 'Ủy ban nhân dân phường Nguyệt Hóa');
+        assert.equal(now.json.resolved_from.code, '000.00.37.H61');
+    });
 });
