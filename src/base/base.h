@@ -118,6 +118,9 @@ const char *eg_buf_cstr(eg_buf *b); /* "" when empty */
 char *eg_buf_steal(eg_buf *b);      /* caller frees with free(); buffer reset */
 /* Appends s escaped for HTML text and attribute values (& < > " '). */
 void eg_buf_html(eg_buf *b, const char *s);
+/* Appends s escaped for XML text and attribute values (the same five characters; the
+ * character references used are valid in XML 1.0). NULL appends nothing. */
+void eg_buf_xml(eg_buf *b, const char *s);
 /* Appends s percent-encoded (RFC 3986 unreserved kept). */
 void eg_buf_urlencode(eg_buf *b, const char *s, size_t n);
 

@@ -353,6 +353,11 @@ void eg_buf_html(eg_buf *b, const char *s)
     }
 }
 
+void eg_buf_xml(eg_buf *b, const char *s)
+{
+    eg_buf_html(b, s);
+}
+
 void eg_buf_urlencode(eg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -12,32 +12,10 @@
 #include <stdlib.h>
 #include "dossier/internal.h"
 
-static void xml_text(eg_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            eg_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            eg_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            eg_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            eg_buf_puts(b, "&quot;");
-            break;
-        default:
-            eg_buf_putc(b, *s);
-        }
-    }
-}
-
 static void xml_el(eg_buf *b, const char *name, const char *v)
 {
     eg_buf_printf(b, "  <%s>", name);
-    xml_text(b, v);
+    eg_buf_xml(b, v);
     eg_buf_printf(b, "</%s>\n", name);
 }
 

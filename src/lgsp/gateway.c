@@ -50,28 +50,6 @@ static const char *title_of(const char *slug)
     return "Lỗi LGSP";
 }
 
-static void xml_escape(eg_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            eg_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            eg_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            eg_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            eg_buf_puts(b, "&quot;");
-            break;
-        default:
-            eg_buf_putc(b, *s);
-        }
-    }
-}
-
 int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail)
 {
     if (!soap)
@@ -83,16 +61,16 @@ int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char 
                     "envelope/\"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>");
     eg_buf_puts(&b, status >= 500 ? "SOAP-ENV:Server" : "SOAP-ENV:Client");
     eg_buf_puts(&b, "</faultcode><faultstring>");
-    xml_escape(&b, title_of(slug));
+    eg_buf_xml(&b, title_of(slug));
     if (detail) {
         eg_buf_puts(&b, ": ");
-        xml_escape(&b, detail);
+        eg_buf_xml(&b, detail);
     }
     eg_buf_printf(&b,
                   "</faultstring><detail><problem xmlns=\"urn:egov:lgsp\"><type>" LGSP_PROBLEM
                   "%s</type><status>%d</status><instance>",
                   slug, status);
-    xml_escape(&b, eg_req_id(r));
+    eg_buf_xml(&b, eg_req_id(r));
     eg_buf_puts(&b, "</instance></problem></detail></SOAP-ENV:Fault></SOAP-ENV:Body>"
                     "</SOAP-ENV:Envelope>\n");
     /* SOAP 1.1: faults travel with HTTP 500 except for client errors we keep as-is. */

@@ -29,32 +29,10 @@ static int xml_name_ok(const char *s)
     return 1;
 }
 
-static void esc(eg_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            eg_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            eg_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            eg_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            eg_buf_puts(b, "&quot;");
-            break;
-        default:
-            eg_buf_putc(b, *s);
-        }
-    }
-}
-
 static void scalar(eg_buf *b, json_t *v)
 {
     if (json_is_string(v))
-        esc(b, json_string_value(v));
+        eg_buf_xml(b, json_string_value(v));
     else if (json_is_integer(v))
         eg_buf_printf(b, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))

@@ -75,6 +75,9 @@ static void test_buf(void **state)
     assert_string_equal(eg_buf_cstr(&b),
                         "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
     eg_buf_reset(&b);
+    eg_buf_xml(&b, "Phiếu <số 1> & \"bản sao\"");
+    assert_string_equal(eg_buf_cstr(&b), "Phiếu &lt;số 1&gt; &amp; &quot;bản sao&quot;");
+    eg_buf_reset(&b);
     eg_buf_urlencode(&b, "đăng ký/a b", strlen("đăng ký/a b"));
     assert_string_equal(eg_buf_cstr(&b), "%C4%91%C4%83ng%20k%C3%BD%2Fa%20b");
     eg_buf_free(&b);
