@@ -112,6 +112,11 @@ int eg_csv_parse(eg_arena *a, const char *s, size_t n, int max_rows, eg_csv *out
         if (i < n && s[i] == ',') {
             i++;
             if (i == n) { /* trailing comma at end of input: one more empty field */
+                if (rd.nf >= MAX_FIELDS) {
+                    snprintf(err, errlen, "dòng %d: quá %d cột", line, MAX_FIELDS);
+                    rc = EG_EINVAL;
+                    goto done;
+                }
                 end_field(&rd);
             }
             continue;

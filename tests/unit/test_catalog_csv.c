@@ -53,6 +53,16 @@ static void test_errors_name_the_line(void **state)
     assert_int_equal(parse(a, "a,b\n\xC3\x28,1\n", &c, err), EG_EINVAL);
     assert_int_equal(eg_csv_parse(a, "a\0b", 3, 10, &c, err, sizeof(err)), EG_EINVAL);
     assert_int_equal(eg_csv_parse(a, "a\nb\nc\n", 6, 2, &c, err, sizeof(err)), EG_ETOOBIG);
+    /* 256 fields then a trailing comma at the very end of the input (found by fuzz_csv):
+     * too many columns, refused without writing past the field table */
+    char wide[600];
+    size_t w = 0;
+    for (int i = 0; i < 256; i++) {
+        wide[w++] = 'x';
+        wide[w++] = ',';
+    }
+    assert_int_equal(eg_csv_parse(a, wide, w, 10, &c, err, sizeof(err)), EG_EINVAL);
+    assert_non_null(strstr(err, "cột"));
     eg_arena_free(a);
 }
 
