@@ -9,7 +9,8 @@
 # Load:     wrk -t2 -c64 -d$BENCH_DURATION --latency, 1 KiB POST body with the bearer token
 #           (nginx gets the same request), BENCH_RUNS runs alternating peer and egov; medians.
 # Writes bench/results/lgsp.md (BENCH_OUT overrides). Deployment measured: one node, SQLite.
-# Environment: EGOV_BIN (build/egov), BENCH_RUNS (3), BENCH_DURATION (10s).
+# Environment: EGOV_BIN (build/egov), BENCH_RUNS (3), BENCH_DURATION (10s); for development:
+# BENCH_PEER=0 skips the nginx runs, BENCH_PERF=FILE records a perf profile of egov's first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -139,9 +140,15 @@ run_wrk() { # url -> "rps p99_ms non2xx"
     echo "${rps:-0} ${p99:-0} ${bad:-0}"
 }
 : > "$TMP/ngx"; : > "$TMP/egv"
+EG_PID=${PIDS[1]}
 for i in $(seq 1 "$RUNS"); do
-    run_wrk "http://127.0.0.1:$PX_PORT/echo" >> "$TMP/ngx"
+    [ "${BENCH_PEER:-1}" = 1 ] && run_wrk "http://127.0.0.1:$PX_PORT/echo" >> "$TMP/ngx"
+    if [ -n "${BENCH_PERF:-}" ] && [ "$i" = 1 ]; then # profile the first egov run
+        perf record -F 499 -g -o "$BENCH_PERF" -p "$EG_PID" -- sleep 5 >/dev/null 2>&1 &
+        PERF_PID=$!
+    fi
     run_wrk "$EG/gw/bench/v1/echo" >> "$TMP/egv"
+    [ -n "${PERF_PID:-}" ] && { wait "$PERF_PID" || true; PERF_PID=; }
     echo "run $i: nginx $(tail -1 "$TMP/ngx") | egov $(tail -1 "$TMP/egv")" >&2
 done
 NGX_RPS=$(awk '{print $1}' "$TMP/ngx" | median); NGX_P99=$(awk '{print $2}' "$TMP/ngx" | median)

@@ -427,7 +427,7 @@ static int gateway(eg_req *r)
     eg_conn *c = eg_db_conn(app->db);
 
     lgsp_service sv;
-    int have = eg__lgsp_service_get(c, a, code, &sv) == 0;
+    int have = eg__lgsp_service_cached(s, c, a, code, &sv) == 0;
     int soap = have && strcmp(sv.kind, "soap") == 0;
 
     char xid[80];
@@ -438,7 +438,7 @@ static int gateway(eg_req *r)
         new_uuid(xid);
     eg_reply_header(r, "X-Road-Id", xid);
 
-    const eg_principal *p = eg_principal_of(r);
+    const eg_principal *p = eg__lgsp_principal(s, r);
     if (!p)
         return eg__lgsp_fail(r, soap, 401, "unauthenticated",
                              "Cần access token của hệ thống (OAuth2 client_credentials)");
@@ -492,7 +492,7 @@ static int gateway(eg_req *r)
         (strcmp(sv.status, "published") && strcmp(sv.status, "deprecated"))) {
         status = 404, slug = "unknown-service";
         detail = eg_arena_printf(a, "Không có dịch vụ %s phiên bản %s đang công bố", code, version);
-    } else if (eg__lgsp_grant_get(c, a, code, p->client_id, &g) != 0) {
+    } else if (eg__lgsp_grant_cached(s, c, a, code, p->client_id, &g) != 0) {
         status = 403, slug = "access-denied";
         detail = eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gọi %s", p->client_id, code);
     } else if (g.methods && !strstr(g.methods, eg_arena_printf(a, ",%s,", method))) {

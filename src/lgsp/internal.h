@@ -26,11 +26,13 @@ typedef struct lgsp_record {
     char request_sha256[65], response_sha256[65];
     char *request_body, *response_body; /* NULL when over the loggable size */
     size_t request_body_len, response_body_len;
-    int64_t seq; /* set by the writer queue */
+    int64_t seq;  /* set by the writer queue */
+    void *waiter; /* sem_t the submitting thread sleeps on (log_sync), posted after commit */
     struct lgsp_record *next;
 } lgsp_record;
 
 struct lgsp_stats; /* stats.c */
+struct lgsp_cache; /* cache.c */
 
 typedef struct lgsp_state {
     eg_app *app;
@@ -59,6 +61,8 @@ typedef struct lgsp_state {
     struct lgsp_bucket *buckets;
     struct lgsp_stats *stats;
     struct lgsp_fed *fed;
+    struct lgsp_cache *cache;
+    int writer_idle; /* the writer waits for work (submitters signal only then) */
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);
@@ -74,6 +78,7 @@ typedef struct {
 int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service *out);
 typedef struct {
     const char *methods, *path_prefix;
+    const char *cert_sha256; /* the consumer's bound client certificate (hex), or NULL */
     int64_t id, quota_per_day, rate_per_sec;
 } lgsp_grant;
 int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char *client,
@@ -150,24 +155,21 @@ void eg__lgsp_queue_stop(lgsp_state *s);
 /* problem helper for gateway-style errors (SOAP callers get a fault). */
 int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail);
 
-/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
- * federation messages. pk 32 bytes, sk 64 bytes. */
-int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
-
-/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
-struct lgsp_fed;
-void eg__lgsp_fed_start(lgsp_state *s);
-void eg__lgsp_fed_stop(lgsp_state *s);
-/* 1 when url points at a configured federation peer. */
-int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
-/* Adds the origin, timestamp and signature headers of a call to a peer. */
-struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
-                                     const char *target, const char *xroad_id, const char *client,
-                                     const char *body, size_t len);
-/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
-int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
-                                 const char *req_body, size_t req_len,
-                                 const lgsp_upstream_reply *up);
+/* cache.c: verified tokens, services and grants kept in memory for the gateway. */
+struct lgsp_cache *eg__lgsp_cache_new(int64_t token_ttl_ms);
+void eg__lgsp_cache_free(struct lgsp_cache *k);
+/* Forgets every cached service and grant (called after each committed registry change). */
+void eg__lgsp_cache_invalidate(lgsp_state *s);
+/* token hits, token misses, registry hits, registry misses */
+void eg__lgsp_cache_counts(lgsp_state *s, int64_t out[4]);
+/* The request's principal, from the token cache when the same bearer token was verified
+ * within lgsp.token_cache_ms (and is unexpired); otherwise identity verifies it. */
+const eg_principal *eg__lgsp_principal(lgsp_state *s, eg_req *r);
+/* eg__lgsp_service_get / eg__lgsp_grant_get through the cache. */
+int eg__lgsp_service_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *code,
+                            lgsp_service *out);
+int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *service,
+                          const char *client, lgsp_grant *out);
 
 /* dataservice.c */
 eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);

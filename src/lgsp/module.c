@@ -11,6 +11,8 @@
  *   keep_days (30)                  log retention in the database before archiving
  *   checkpoint_seconds (300)        signed checkpoints of the log head
  *   upstream_allow ("")             CIDRs / host names upstreams may use even when private
+ *   token_cache_ms (1000)           how long a verified access token is trusted without
+ *                                   re-verification (revocation bound; 0 = off)
  *   federation_* (see federation.c) listen, cert, key, ca, peers, peer_keys, name
  */
 #include <stdio.h>
@@ -62,6 +64,7 @@ static int lgsp_init(eg_app *app)
     pthread_cond_init(&s->cv_done, NULL);
     pthread_mutex_init(&s->rl_mu, NULL);
     s->stats = eg__lgsp_stats_new();
+    s->cache = eg__lgsp_cache_new(eg_config_int(app->cfg, "lgsp.token_cache_ms", 1000));
     if (slot < 0)
         slot = eg_module_slot("lgsp");
     app->mod[slot] = s;
@@ -118,6 +121,7 @@ static void lgsp_shutdown(eg_app *app)
     if (s->writer_started)
         eg_lgsp_log_checkpoint(app->db, app->data_dir);
     eg__lgsp_stats_free(s->stats);
+    eg__lgsp_cache_free(s->cache);
     free(s->allow);
     free(s);
     app->mod[slot] = NULL;

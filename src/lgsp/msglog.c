@@ -21,6 +21,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include "lgsp/internal.h"
 
@@ -198,8 +199,11 @@ static void *writer_main(void *arg)
     eg_conn *c = eg_db_conn(s->app->db);
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stop)
+        while (!s->head && !s->stop) {
+            s->writer_idle = 1;
             pthread_cond_wait(&s->cv_work, &s->mu);
+        }
+        s->writer_idle = 0;
         if (!s->head && s->stop)
             break;
         lgsp_record *list = s->head, *last = list;
@@ -229,9 +233,13 @@ static void *writer_main(void *arg)
             nanosleep(&ts, NULL);
         }
         int64_t seq = last->seq;
+        /* Committed (or spilled and fsynced): wake exactly the threads of this batch. */
         while (list) {
             lgsp_record *nx = list->next;
+            sem_t *w = list->waiter;
             eg__lgsp_record_free(list);
+            if (w)
+                sem_post(w);
             list = nx;
         }
         pthread_mutex_lock(&s->mu);
@@ -239,7 +247,6 @@ static void *writer_main(void *arg)
         s->done_seq = seq;
         s->batches++;
         s->batched += n;
-        pthread_cond_broadcast(&s->cv_done);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -261,7 +268,7 @@ void eg__lgsp_log_stop(lgsp_state *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->stop = 1;
-    pthread_cond_signal(&s->cv_work);
+    pthread_cond_broadcast(&s->cv_work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer, NULL);
 }
@@ -285,21 +292,30 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
         eg__lgsp_record_free(rec);
         return rc;
     }
+    /* Each submitting thread sleeps on its own semaphore: a commit wakes only the threads
+     * whose records it holds, and they do not contend for s->mu on the way out. */
+    static _Thread_local sem_t tl_sem;
+    static _Thread_local int tl_sem_ready;
+    if (s->log_sync && !tl_sem_ready) {
+        sem_init(&tl_sem, 0, 0);
+        tl_sem_ready = 1;
+    }
     rec->next = NULL;
+    rec->waiter = s->log_sync ? &tl_sem : NULL;
     rec->seq = ++s->enq_seq;
-    int64_t seq = rec->seq;
     if (s->tail)
         s->tail->next = rec;
     else
         s->head = rec;
     s->tail = rec;
     s->pending++;
-    pthread_cond_signal(&s->cv_work);
-    if (s->log_sync) {
-        while (s->done_seq < seq)
-            pthread_cond_wait(&s->cv_done, &s->mu);
-    }
+    if (s->writer_idle) /* a busy writer takes everything queued when it comes back */
+        pthread_cond_signal(&s->cv_work);
     pthread_mutex_unlock(&s->mu);
+    if (s->log_sync) {
+        while (sem_wait(&tl_sem) != 0) /* EINTR */
+            ;
+    }
     return EG_OK;
 }
 
