@@ -154,6 +154,8 @@ done
 NGX_RPS=$(awk '{print $1}' "$TMP/ngx" | median); NGX_P99=$(awk '{print $2}' "$TMP/ngx" | median)
 EGV_RPS=$(awk '{print $1}' "$TMP/egv" | median); EGV_P99=$(awk '{print $2}' "$TMP/egv" | median)
 EGV_BAD=$(awk '{s+=$3} END {print s+0}' "$TMP/egv")
+METRICS=$(curl -s -H "Authorization: Bearer $ADMIN" "$EG/metrics" || true)
+PER_BATCH=$(printf '%s\n' "$METRICS" | awk '/^egov_lgsp_log_batches_total/ { b = $2 } /^egov_lgsp_log_records_total/ { n = $2 } END { if (b > 0) printf "%.1f", n / b; else print "n/a" }')
 LOGGED=$(curl -s -H "Authorization: Bearer $ADMIN" "$EG/api/v1/lgsp/stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["calls"] for s in d["services"]))')
 stop_pid "${PIDS[1]}"
 VERIFY=$("$BIN" lgsp verify-log --data-dir "$DATA" 2>&1 || true)
@@ -180,6 +182,7 @@ RATIO=$(ratio "$EGV_RPS" "$NGX_RPS")
     echo "Throughput ratio egov/nginx: **$RATIO** (goal ≥ 0.5). Goal ≥ 5,000 req/s: $(awk -v r="$EGV_RPS" 'BEGIN { print (r >= 5000) ? "met" : "NOT met" }')."
     echo "Non-2xx answers from the gateway across runs: $EGV_BAD. Calls counted by /api/v1/lgsp/stats: $LOGGED."
     echo "\`egov lgsp verify-log\` afterwards: $VERIFY"
+    echo "Message-log records per group commit (mean over the egov runs): $PER_BATCH."
     echo
     echo "Raw runs (req/s, p99 ms, non-2xx): nginx: $(tr '\n' ';' < "$TMP/ngx") egov: $(tr '\n' ';' < "$TMP/egv")"
     echo

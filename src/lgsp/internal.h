@@ -63,6 +63,7 @@ typedef struct lgsp_state {
     struct lgsp_fed *fed;
     struct lgsp_cache *cache;
     int writer_idle; /* the writer waits for work (submitters signal only then) */
+    int leader;      /* a batch is being written (by the writer or a request thread) */
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);

@@ -193,60 +193,97 @@ static void spill(lgsp_state *s, lgsp_record *list)
     close(fd);
 }
 
+/* Takes up to BATCH_MAX records from the queue head. Called with mu held. */
+static lgsp_record *take_batch(lgsp_state *s, int *n_out)
+{
+    lgsp_record *list = s->head, *last = list;
+    int n = 1;
+    while (last->next && n < BATCH_MAX) {
+        last = last->next;
+        n++;
+    }
+    s->head = last->next;
+    if (!s->head)
+        s->tail = NULL;
+    last->next = NULL;
+    *n_out = n;
+    return list;
+}
+
+/* Writes one batch (mu NOT held): commit with retries, the spill file as the last resort.
+ * Then, under mu, marks it done, wakes its waiters (but self, the leader's own semaphore) and
+ * hands leadership on. Returns with mu held and s->leader cleared. */
+static void commit_batch(lgsp_state *s, lgsp_record *list, int n, const sem_t *self)
+{
+    eg_conn *c = eg_db_conn(s->app->db);
+    int rc;
+    int attempt = 0;
+    while ((rc = write_batch(c, list)) != 0) {
+        s->write_errors++;
+        if (attempt++ % 50 == 0)
+            eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
+                   eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
+        if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
+            spill(s, list);
+            break;
+        }
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    /* Committed (or spilled and fsynced): wake exactly the threads of this batch. */
+    sem_t *wake[BATCH_MAX];
+    int nw = 0;
+    int64_t seq = 0;
+    while (list) {
+        lgsp_record *nx = list->next;
+        seq = list->seq;
+        if (list->waiter && list->waiter != self)
+            wake[nw++] = list->waiter;
+        eg__lgsp_record_free(list);
+        list = nx;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->pending -= n;
+    s->done_seq = seq;
+    s->batches++;
+    s->batched += n;
+    s->leader = 0;
+    /* Whoever waits at the head of the queue leads the next batch; records nobody waits
+     * for go to the writer thread. */
+    if (s->head && s->head->waiter)
+        sem_post(s->head->waiter);
+    else if (s->head)
+        pthread_cond_signal(&s->cv_work);
+    for (int i = 0; i < nw; i++)
+        sem_post(wake[i]);
+}
+
+/* The writer thread: commits the records nobody waits for (log_sync = 0, the queue and
+ * federation threads) and drains the queue at shutdown. */
 static void *writer_main(void *arg)
 {
     lgsp_state *s = arg;
-    eg_conn *c = eg_db_conn(s->app->db);
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stop) {
+        while ((!s->head || s->leader) && !s->stop) {
             s->writer_idle = 1;
             pthread_cond_wait(&s->cv_work, &s->mu);
         }
         s->writer_idle = 0;
+        if (s->leader) { /* stopping while a leader writes: wait for it */
+            pthread_mutex_unlock(&s->mu);
+            struct timespec ts = {0, 1000000L};
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
         if (!s->head && s->stop)
             break;
-        lgsp_record *list = s->head, *last = list;
-        int n = 1;
-        while (last->next && n < BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
+        s->leader = 1;
+        int n = 0;
+        lgsp_record *list = take_batch(s, &n);
         pthread_mutex_unlock(&s->mu);
-
-        int rc;
-        int attempt = 0;
-        while ((rc = write_batch(c, list)) != 0) {
-            s->write_errors++;
-            if (attempt++ % 50 == 0)
-                eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
-                       eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
-            if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
-                spill(s, list);
-                break;
-            }
-            struct timespec ts = {0, 100 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        int64_t seq = last->seq;
-        /* Committed (or spilled and fsynced): wake exactly the threads of this batch. */
-        while (list) {
-            lgsp_record *nx = list->next;
-            sem_t *w = list->waiter;
-            eg__lgsp_record_free(list);
-            if (w)
-                sem_post(w);
-            list = nx;
-        }
-        pthread_mutex_lock(&s->mu);
-        s->pending -= n;
-        s->done_seq = seq;
-        s->batches++;
-        s->batched += n;
+        commit_batch(s, list, n, NULL); /* returns with mu held */
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -281,6 +318,16 @@ int eg__lgsp_log_has_room(lgsp_state *s)
     return ok;
 }
 
+/*
+ * Group commit with a leader (log_sync = 1): the submitting thread queues its record; if no
+ * batch is being written it becomes the leader, takes everything queued, writes and commits
+ * it (one transaction, one fsync), wakes the threads whose records were in it and hands the
+ * lead to the thread at the head of what queued meanwhile. The others sleep on their own
+ * semaphore until their record is committed or they are asked to lead. The log is written by
+ * the request threads themselves, so it gets their share of the CPU instead of one writer
+ * thread's, and batches grow with the load. Spurious wake-ups are harmless: the loop
+ * re-checks done_seq.
+ */
 int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
 {
     pthread_mutex_lock(&s->mu);
@@ -292,8 +339,6 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
         eg__lgsp_record_free(rec);
         return rc;
     }
-    /* Each submitting thread sleeps on its own semaphore: a commit wakes only the threads
-     * whose records it holds, and they do not contend for s->mu on the way out. */
     static _Thread_local sem_t tl_sem;
     static _Thread_local int tl_sem_ready;
     if (s->log_sync && !tl_sem_ready) {
@@ -303,19 +348,34 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
     rec->next = NULL;
     rec->waiter = s->log_sync ? &tl_sem : NULL;
     rec->seq = ++s->enq_seq;
+    int64_t seq = rec->seq;
     if (s->tail)
         s->tail->next = rec;
     else
         s->head = rec;
     s->tail = rec;
     s->pending++;
-    if (s->writer_idle) /* a busy writer takes everything queued when it comes back */
-        pthread_cond_signal(&s->cv_work);
-    pthread_mutex_unlock(&s->mu);
-    if (s->log_sync) {
+    if (!s->log_sync) {
+        if (s->writer_idle && !s->leader)
+            pthread_cond_signal(&s->cv_work);
+        pthread_mutex_unlock(&s->mu);
+        return EG_OK;
+    }
+    while (s->done_seq < seq) {
+        if (!s->leader && s->head) {
+            s->leader = 1;
+            int n = 0;
+            lgsp_record *list = take_batch(s, &n);
+            pthread_mutex_unlock(&s->mu);
+            commit_batch(s, list, n, &tl_sem); /* returns with mu held */
+            continue;
+        }
+        pthread_mutex_unlock(&s->mu);
         while (sem_wait(&tl_sem) != 0) /* EINTR */
             ;
+        pthread_mutex_lock(&s->mu);
     }
+    pthread_mutex_unlock(&s->mu);
     return EG_OK;
 }
 
