@@ -62,8 +62,10 @@ typedef struct lgsp_state {
     struct lgsp_stats *stats;
     struct lgsp_fed *fed;
     struct lgsp_cache *cache;
-    int writer_idle; /* the writer waits for work (submitters signal only then) */
-    int leader;      /* a batch is being written (by the writer or a request thread) */
+    struct lgsp_mtls *mtls;
+    char relay_secret[65]; /* proves X-Lgsp-Client-Cert came from our TLS listener */
+    int writer_idle;       /* the writer waits for work (submitters signal only then) */
+    int leader;            /* a batch is being written (by the writer or a request thread) */
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);
@@ -171,6 +173,10 @@ int eg__lgsp_service_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *
                             lgsp_service *out);
 int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *service,
                           const char *client, lgsp_grant *out);
+
+/* mtls.c: the TLS listener for consumers bound to a client certificate (lgsp.tls_listen). */
+void eg__lgsp_mtls_start(lgsp_state *s);
+void eg__lgsp_mtls_stop(lgsp_state *s);
 
 /* dataservice.c */
 eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);

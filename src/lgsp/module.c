@@ -14,6 +14,8 @@
  *   token_cache_ms (1000)           how long a verified access token is trusted without
  *                                   re-verification (revocation bound; 0 = off)
  *   federation_* (see federation.c) listen, cert, key, ca, peers, peer_keys, name
+ *   tls_listen, tls_cert, tls_key, tls_ca, tls_target (see mtls.c): the TLS entrance for
+ *                                   consumers bound to a client certificate
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,9 @@ static int lgsp_init(eg_app *app)
     pthread_cond_init(&s->cv_done, NULL);
     pthread_mutex_init(&s->rl_mu, NULL);
     s->stats = eg__lgsp_stats_new();
+    unsigned char sec[32];
+    eg_random(sec, sizeof(sec));
+    eg_hex(sec, sizeof(sec), s->relay_secret);
     s->cache = eg__lgsp_cache_new(eg_config_int(app->cfg, "lgsp.token_cache_ms", 1000));
     if (slot < 0)
         slot = eg_module_slot("lgsp");
@@ -79,6 +84,7 @@ static void lgsp_routes(eg_app *app, eg_http *h)
     eg__lgsp_log_start(s);
     eg__lgsp_queue_start(s);
     eg__lgsp_fed_start(s);
+    eg__lgsp_mtls_start(s);
     eg__lgsp_registry_routes(h);
     eg__lgsp_gateway_routes(h, s);
     eg__lgsp_log_routes(h);
@@ -116,6 +122,7 @@ static void lgsp_shutdown(eg_app *app)
     if (!s)
         return;
     eg__lgsp_fed_stop(s);
+    eg__lgsp_mtls_stop(s);
     eg__lgsp_queue_stop(s);
     eg__lgsp_log_stop(s);
     if (s->writer_started)
