@@ -149,7 +149,27 @@ void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *
 void eg__lgsp_stats_routes(eg_http *h);
 void eg__lgsp_metrics(eg_buf *out, void *app);
 
-/* queue.c */
+/* queue.c: one queued message and the outcome of an attempt to deliver it. */
+typedef struct {
+    const char *msg_id, *service, *client, *path, *ctype, *user_id, *issue;
+    const char *body;
+    size_t len;
+    int64_t attempts; /* this attempt's number, from 1 */
+} lgsp_qmsg;
+typedef struct {
+    const char *status; /* "delivered" | "queued" (retry after backoff_ms) | "dead" */
+    int64_t backoff_ms;
+    int http_status; /* 0 when no HTTP answer */
+    char error[256];
+} lgsp_qoutcome;
+void eg__lgsp_queue_attempt(lgsp_state *s, const lgsp_qmsg *m, lgsp_qoutcome *out);
+int eg__lgsp_queue_record(lgsp_state *s, const lgsp_qmsg *m, const lgsp_qoutcome *o);
+/* queue_nats.c: the NATS JetStream backend (lgsp.queue_backend = nats). */
+int eg__lgsp_nats_start(lgsp_state *s);
+void eg__lgsp_nats_stop(lgsp_state *s);
+/* Publishes a message to the stream and waits for its acknowledgement (0, or EG_EUNAVAIL). */
+int eg__lgsp_nats_publish(lgsp_state *s, const lgsp_qmsg *m);
+int eg__lgsp_nats_enabled(lgsp_state *s);
 void eg__lgsp_queue_routes(eg_http *h);
 void eg__lgsp_queue_tick(lgsp_state *s, int64_t now);
 void eg__lgsp_queue_start(lgsp_state *s);
