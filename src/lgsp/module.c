@@ -93,6 +93,31 @@ static void lgsp_routes(eg_app *app, eg_http *h)
     eg_http_add_metrics(h, eg__lgsp_metrics);
 }
 
+/* Demo data: the shared catalogues published through the gateway as service "dmdc" v1
+ * (provider catalog.dmdc, owned by the province's Department of Science and Technology).
+ * Idempotent: an existing "dmdc" registration is left as it is. */
+static int lgsp_seed(eg_app *app, int demo)
+{
+    if (!demo)
+        return EG_OK;
+    eg_conn *c = eg_db_conn(app->db);
+    int64_t n = 0;
+    int rc = eg_query_int64(c, &n, "SELECT COUNT(*) FROM lgsp_service WHERE code = 'dmdc'", "");
+    if (rc || n)
+        return rc;
+    char now[25];
+    eg_time_iso_ms(eg_now_ms(), now);
+    return eg_exec(c, NULL,
+                   "INSERT INTO lgsp_service (code, version, name, owner_agency, kind, "
+                   "upstream_url, timeout_ms, description, status, created_at, updated_at) "
+                   "VALUES ('dmdc', 'v1', ?, '000.00.08.H61', 'rest', 'data:catalog.dmdc', 5000, "
+                   "?, 'published', ?, ?)",
+                   "tttt", "Danh mục dùng chung của tỉnh",
+                   "GET /gw/dmdc/v1/{mã danh mục}?q=&at=YYYY-MM-DD: các dòng còn hiệu lực của "
+                   "danh mục điện tử dùng chung (dân tộc, tôn giáo, đơn vị hành chính, ...)",
+                   now, now);
+}
+
 static void lgsp_tick(eg_app *app, int64_t now)
 {
     lgsp_state *s = eg__lgsp_state(app);
@@ -185,7 +210,7 @@ const struct eg_module eg_lgsp_module = {
     .commands = commands,
     .init = lgsp_init,
     .routes = lgsp_routes,
-    .seed = NULL,
+    .seed = lgsp_seed,
     .tick = lgsp_tick,
     .shutdown = lgsp_shutdown,
 };
