@@ -131,15 +131,18 @@ LUA
 check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d "$BODY" "$EG/gw/bench/v1/echo")
 [ "$check" = 200 ] || { echo "gateway check failed: $check" >&2; cat "$TMP/serve.err" >&2; exit 1; }
 
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 run_wrk() { # url -> "rps p99_ms non2xx"
     wrk -t2 -c64 -d"$DURATION" --latency -s "$TMP/post.lua" "$1" > "$TMP/wrk.txt" 2>&1 || true
     local rps p99 bad
     rps=$(awk '/Requests\/sec/ { print $2 }' "$TMP/wrk.txt")
     p99=$(awk '$1 == "99%" { v=$2; if (v ~ /us$/) { sub(/us/,"",v); v=v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v) } else if (v ~ /s$/) { sub(/s/,"",v); v=v*1000 }; print v }' "$TMP/wrk.txt")
     bad=$(awk '/Non-2xx/ { print $5 }' "$TMP/wrk.txt")
+    REQS=$(awk '/requests in/ { print $1 }' "$TMP/wrk.txt")
     echo "${rps:-0} ${p99:-0} ${bad:-0}"
 }
-: > "$TMP/ngx"; : > "$TMP/egv"
+: > "$TMP/ngx"; : > "$TMP/egv"; : > "$TMP/cpu"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 EG_PID=${PIDS[1]}
 for i in $(seq 1 "$RUNS"); do
     [ "${BENCH_PEER:-1}" = 1 ] && run_wrk "http://127.0.0.1:$PX_PORT/echo" >> "$TMP/ngx"
@@ -147,12 +150,20 @@ for i in $(seq 1 "$RUNS"); do
         perf record -F 499 -g -o "$BENCH_PERF" -p "$EG_PID" -- sleep 5 >/dev/null 2>&1 &
         PERF_PID=$!
     fi
+    T0=$(cpu_ticks "$EG_PID")
     run_wrk "$EG/gw/bench/v1/echo" >> "$TMP/egv"
+    T1=$(cpu_ticks "$EG_PID")
+    REQS=$(awk '/requests in/ { print $1 }' "$TMP/wrk.txt")
+    # egov CPU time (user + system, all threads) per request in microseconds
+    awk -v t=$((T1 - T0)) -v n="${REQS:-0}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (n > 0) printf "%.0f\n", t / hz * 1e6 / n; else print 0 }' >> "$TMP/cpu"
     [ -n "${PERF_PID:-}" ] && { wait "$PERF_PID" || true; PERF_PID=; }
-    echo "run $i: nginx $(tail -1 "$TMP/ngx") | egov $(tail -1 "$TMP/egv")" >&2
+    echo "run $i: nginx $(tail -1 "$TMP/ngx" 2>/dev/null) | egov $(tail -1 "$TMP/egv") cpu/req $(tail -1 "$TMP/cpu") us" >&2
 done
 NGX_RPS=$(awk '{print $1}' "$TMP/ngx" | median); NGX_P99=$(awk '{print $2}' "$TMP/ngx" | median)
 EGV_RPS=$(awk '{print $1}' "$TMP/egv" | median); EGV_P99=$(awk '{print $2}' "$TMP/egv" | median)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU_REQ=$(median < "$TMP/cpu")
 EGV_BAD=$(awk '{s+=$3} END {print s+0}' "$TMP/egv")
 METRICS=$(curl -s -H "Authorization: Bearer $ADMIN" "$EG/metrics" || true)
 PER_BATCH=$(printf '%s\n' "$METRICS" | awk '/^egov_lgsp_log_batches_total/ { b = $2 } /^egov_lgsp_log_records_total/ { n = $2 } END { if (b > 0) printf "%.1f", n / b; else print "n/a" }')
@@ -183,6 +194,9 @@ RATIO=$(ratio "$EGV_RPS" "$NGX_RPS")
     echo "Non-2xx answers from the gateway across runs: $EGV_BAD. Calls counted by /api/v1/lgsp/stats: $LOGGED."
     echo "\`egov lgsp verify-log\` afterwards: $VERIFY"
     echo "Message-log records per group commit (mean over the egov runs): $PER_BATCH."
+    echo "egov CPU time (user + system, all threads) per gateway call, median: $CPU_REQ µs."
+    echo "Load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER."
+    echo "http.threads (EGOV_HTTP_THREADS): $EGOV_HTTP_THREADS."
     echo
     echo "Raw runs (req/s, p99 ms, non-2xx): nginx: $(tr '\n' ';' < "$TMP/ngx") egov: $(tr '\n' ';' < "$TMP/egv")"
     echo

@@ -470,6 +470,7 @@ static int gateway(eg_req *r)
 
     /* The record every outcome from here on is logged with. */
     lgsp_record *rec = eg__lgsp_record_new();
+    eg__lgsp_log_enter(s, rec);
     snprintf(rec->xroad_id, sizeof(rec->xroad_id), "%s", xid);
     snprintf(rec->request_id, sizeof(rec->request_id), "%s", eg_req_id(r));
     snprintf(rec->side, sizeof(rec->side), "client");

@@ -28,6 +28,7 @@ typedef struct lgsp_record {
     size_t request_body_len, response_body_len;
     int64_t seq;  /* set by the writer queue */
     void *waiter; /* sem_t the submitting thread sleeps on (log_sync), posted after commit */
+    int counted;  /* eg__lgsp_log_enter was called for it */
     struct lgsp_record *next;
 } lgsp_record;
 
@@ -63,9 +64,14 @@ typedef struct lgsp_state {
     struct lgsp_fed *fed;
     struct lgsp_cache *cache;
     struct lgsp_mtls *mtls;
-    char relay_secret[65]; /* proves X-Lgsp-Client-Cert came from our TLS listener */
-    int writer_idle;       /* the writer waits for work (submitters signal only then) */
-    int leader;            /* a batch is being written (by the writer or a request thread) */
+    char relay_secret[65];   /* proves X-Lgsp-Client-Cert came from our TLS listener */
+    int writer_idle;         /* the writer waits for work (submitters signal only then) */
+    int leader;              /* a batch is being written (by the writer or a request thread) */
+    eg_conn *wconn;          /* the writer thread's connection, used for every batch */
+    int64_t inflight;        /* gateway calls whose record is not queued yet (atomic) */
+    int64_t commit_delay_us; /* how long a leader may wait for those before committing */
+    int delaying;            /* a leader waits on cv_batch */
+    pthread_cond_t cv_batch;
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);
@@ -117,6 +123,8 @@ void eg__lgsp_log_stop(lgsp_state *s);
  * EG_EUNAVAIL when the queue is full (the exchange is refused before forwarding). */
 int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec);
 int eg__lgsp_log_has_room(lgsp_state *s);
+/* Announces that rec will be submitted (lets a batch leader wait for it, commit_delay_us). */
+void eg__lgsp_log_enter(lgsp_state *s, lgsp_record *rec);
 lgsp_record *eg__lgsp_record_new(void);
 void eg__lgsp_record_free(lgsp_record *r);
 void eg__lgsp_log_routes(eg_http *h);

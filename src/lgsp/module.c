@@ -8,6 +8,8 @@
  *   log_body_max (bytes, 1 MiB)     bodies up to this size are kept in the message log
  *   log_sync (1)                    reply only after the exchange record is committed
  *   log_queue_max (10000)           records waiting for the writer before calls are refused
+ *   log_commit_delay_us (1000)      a batch leader waits up to this long for calls still on
+ *                                   their way to the log (only when there are such calls)
  *   keep_days (30)                  log retention in the database before archiving
  *   checkpoint_seconds (300)        signed checkpoints of the log head
  *   upstream_allow ("")             CIDRs / host names upstreams may use even when private
@@ -58,6 +60,8 @@ static int lgsp_init(eg_app *app)
     s->log_body_max = eg_config_int(app->cfg, "lgsp.log_body_max", 1 << 20);
     s->log_sync = eg_config_bool(app->cfg, "lgsp.log_sync", 1);
     s->queue_max = eg_config_int(app->cfg, "lgsp.log_queue_max", 10000);
+    s->commit_delay_us = eg_config_int(app->cfg, "lgsp.log_commit_delay_us", 1000);
+    pthread_cond_init(&s->cv_batch, NULL);
     s->keep_days = eg_config_int(app->cfg, "lgsp.keep_days", 30);
     s->checkpoint_every_ms = eg_config_int(app->cfg, "lgsp.checkpoint_seconds", 300) * 1000;
     s->allow = eg_strdup(eg_config_get(app->cfg, "lgsp.upstream_allow", ""));

@@ -215,7 +215,10 @@ static lgsp_record *take_batch(lgsp_state *s, int *n_out)
  * hands leadership on. Returns with mu held and s->leader cleared. */
 static void commit_batch(lgsp_state *s, lgsp_record *list, int n, const sem_t *self)
 {
-    eg_conn *c = eg_db_conn(s->app->db);
+    /* Always the writer thread's connection (leaders are exclusive, and the connection is
+     * opened without a mutex for one user at a time): its page cache stays warm, where each
+     * request thread's own connection would re-read the log's pages after every commit. */
+    eg_conn *c = s->wconn ? s->wconn : eg_db_conn(s->app->db);
     int rc;
     int attempt = 0;
     while ((rc = write_batch(c, list)) != 0) {
@@ -263,7 +266,10 @@ static void commit_batch(lgsp_state *s, lgsp_record *list, int n, const sem_t *s
 static void *writer_main(void *arg)
 {
     lgsp_state *s = arg;
+    eg_conn *own = eg_db_conn(s->app->db);
     pthread_mutex_lock(&s->mu);
+    s->wconn = own;
+    pthread_cond_broadcast(&s->cv_done);
     for (;;) {
         while ((!s->head || s->leader) && !s->stop) {
             s->writer_idle = 1;
@@ -285,6 +291,7 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         commit_batch(s, list, n, NULL); /* returns with mu held */
     }
+    s->wconn = NULL; /* the connection goes with this thread */
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
@@ -295,7 +302,11 @@ void eg__lgsp_log_start(lgsp_state *s)
         return;
     s->stop = 0;
     pthread_create(&s->writer, NULL, writer_main, s);
+    pthread_mutex_lock(&s->mu);
+    while (!s->wconn)
+        pthread_cond_wait(&s->cv_done, &s->mu);
     s->writer_started = 1;
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* Drains the queue and joins the writer. */
@@ -316,6 +327,33 @@ int eg__lgsp_log_has_room(lgsp_state *s)
     int ok = s->writer_started && s->pending < s->queue_max;
     pthread_mutex_unlock(&s->mu);
     return ok;
+}
+
+void eg__lgsp_log_enter(lgsp_state *s, lgsp_record *rec)
+{
+    rec->counted = 1;
+    __atomic_add_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
+}
+
+/* Called by a new leader with mu held: while gateway calls are still on their way to the
+ * queue, waits for them up to commit_delay_us, so one fsync covers more records under load
+ * (PostgreSQL's commit_delay). A lone call does not wait: nothing else is in flight. */
+static void gather(lgsp_state *s)
+{
+    if (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) <= 0)
+        return;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += (long)(s->commit_delay_us * 1000);
+    while (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    s->delaying = 1;
+    while (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) > 0 && s->pending < BATCH_MAX)
+        if (pthread_cond_timedwait(&s->cv_batch, &s->mu, &dl) != 0)
+            break;
+    s->delaying = 0;
 }
 
 /*
@@ -355,6 +393,10 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
         s->head = rec;
     s->tail = rec;
     s->pending++;
+    if (rec->counted)
+        __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
+    if (s->delaying)
+        pthread_cond_signal(&s->cv_batch);
     if (!s->log_sync) {
         if (s->writer_idle && !s->leader)
             pthread_cond_signal(&s->cv_work);
@@ -364,6 +406,8 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
     while (s->done_seq < seq) {
         if (!s->leader && s->head) {
             s->leader = 1;
+            if (s->commit_delay_us > 0)
+                gather(s);
             int n = 0;
             lgsp_record *list = take_batch(s, &n);
             pthread_mutex_unlock(&s->mu);
