@@ -24,6 +24,7 @@
 #include <semaphore.h>
 #include <sodium.h>
 #include "lgsp/internal.h"
+#include "audit/audit.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define BATCH_MAX 512
@@ -50,33 +51,19 @@ void eg__lgsp_record_free(lgsp_record *r)
     free(r);
 }
 
-static void field(eg_buf *b, const char *s)
-{
-    /* Length-prefixed so no field can smuggle a separator; NULL differs from "". */
-    if (s)
-        eg_buf_printf(b, "|%zu:%s", strlen(s), s);
-    else
-        eg_buf_puts(b, "|-");
-}
-
 /* The canonical text of a record: every logged column in a fixed order. */
 static void canonical(eg_buf *b, int64_t id, const char *const txt[14], const int64_t num[7])
 {
     eg_buf_printf(b, "%lld", (long long)id);
     for (int i = 0; i < 14; i++)
-        field(b, txt[i]);
+        eg_chain_field(b, txt[i]); /* the audit log's encoding (audit.h) */
     for (int i = 0; i < 7; i++)
         eg_buf_printf(b, "|%lld", (long long)num[i]);
 }
 
 static void chain(const char *prev, const eg_buf *canon, char out[65])
 {
-    eg_buf b = EG_BUF_INIT;
-    eg_buf_puts(&b, prev);
-    eg_buf_putc(&b, '\n');
-    eg_buf_append(&b, canon->data, canon->len);
-    eg_sha256_hex(b.data, b.len, out);
-    eg_buf_free(&b);
+    eg_chain_link(prev, canon->data ? canon->data : "", canon->len, out);
 }
 
 static const char *const COLS =
@@ -456,10 +443,7 @@ int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsign
     return rc;
 }
 
-static void checkpoint_message(eg_buf *b, int64_t last_id, const char *last_hash)
-{
-    eg_buf_printf(b, "egov-lgsp-log-checkpoint\n%lld\n%s", (long long)last_id, last_hash);
-}
+#define LOG_DOMAIN "egov-lgsp-log-checkpoint" /* signed: LOG_DOMAIN "\n" last_id "\n" hash */
 
 int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
 {
@@ -488,13 +472,8 @@ int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
     if (last_id > 0 &&
         (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM lgsp_log_checkpoint", "") ||
          newest != last_id)) {
-        eg_buf msg = EG_BUF_INIT;
-        checkpoint_message(&msg, last_id, last_hash);
-        unsigned char sig[crypto_sign_BYTES];
-        crypto_sign_detached(sig, NULL, (unsigned char *)msg.data, msg.len, sk);
-        eg_buf_free(&msg);
         char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-        eg_hex(sig, sizeof(sig), sighex);
+        eg_chain_sign(sk, LOG_DOMAIN, last_id, last_hash, sighex);
         eg_hex(pk, sizeof(pk), pkhex);
         char ts[25];
         eg_time_iso_ms(eg_now_ms(), ts);
@@ -630,25 +609,14 @@ int eg_lgsp_verify_log(eg_db *db, const char *data_dir, int64_t *count, char *ms
             bad = 1;
             break;
         }
-        eg_buf raw_pk = EG_BUF_INIT, raw_sig = EG_BUF_INIT, m = EG_BUF_INIT;
-        int ok = strlen(pkh) == 64 && strlen(sig) == 128;
+        unsigned char raw_pk[crypto_sign_PUBLICKEYBYTES];
+        int ok = strlen(pkh) == 64;
         for (size_t i = 0; ok && i < 32; i++) {
             unsigned v = 0;
             ok = sscanf(pkh + 2 * i, "%2x", &v) == 1;
-            eg_buf_putc(&raw_pk, (char)v);
+            raw_pk[i] = (unsigned char)v;
         }
-        for (size_t i = 0; ok && i < 64; i++) {
-            unsigned v = 0;
-            ok = sscanf(sig + 2 * i, "%2x", &v) == 1;
-            eg_buf_putc(&raw_sig, (char)v);
-        }
-        checkpoint_message(&m, last_id, lh);
-        if (ok)
-            ok = crypto_sign_verify_detached((unsigned char *)raw_sig.data, (unsigned char *)m.data,
-                                             m.len, (unsigned char *)raw_pk.data) == 0;
-        eg_buf_free(&raw_pk);
-        eg_buf_free(&raw_sig);
-        eg_buf_free(&m);
+        ok = ok && eg_chain_verify(raw_pk, LOG_DOMAIN, last_id, lh, sig);
         if (!ok) {
             snprintf(msg, msglen, "checkpoint %lld: bad signature", (long long)kid);
             bad = 1;
