@@ -46,24 +46,24 @@ int eg_lgsp_register_data_provider(const char *name, eg_lgsp_data_fn fn);
  * Never call it inside an open transaction of the calling thread: it waits for the message-log
  * writer's commit (lgsp.log_sync). */
 typedef struct {
-    const char *client_id;        /* registered LGSP consumer (X-Road-Client) */
+    const char *client_id; /* registered LGSP consumer (X-Road-Client) */
     const char *service, *version;
-    const char *method;           /* GET, POST, ... */
-    const char *path;             /* after /gw/{service}/{version}, with query: "/x?y=1" or "" */
-    const char *user_id, *issue;  /* X-Road-UserId, X-Road-Issue (optional) */
-    const char *const *headers;   /* extra "Name: value" lines, NULL-terminated (optional) */
+    const char *method;          /* GET, POST, ... */
+    const char *path;            /* after /gw/{service}/{version}, with query: "/x?y=1" or "" */
+    const char *user_id, *issue; /* X-Road-UserId, X-Road-Issue (optional) */
+    const char *const *headers;  /* extra "Name: value" lines, NULL-terminated (optional) */
     const char *body;
     size_t body_len;
-    int private_bodies;           /* 1: log only sizes and hashes (credentials in the body) */
+    int private_bodies; /* 1: log only sizes and hashes (credentials in the body) */
 } eg_lgsp_call_in;
 
 typedef struct {
-    int status;                   /* the provider's status, or the gateway's refusal */
+    int status; /* the provider's status, or the gateway's refusal */
     char xroad_id[80];
-    char problem[40];             /* lgsp problem slug when the gateway refused/failed, else "" */
+    char problem[40]; /* lgsp problem slug when the gateway refused/failed, else "" */
     char detail[300];
     char content_type[128];
-    char *body;                   /* NUL-terminated, free with eg_lgsp_call_out_free */
+    char *body; /* NUL-terminated, free with eg_lgsp_call_out_free */
     size_t body_len;
 } eg_lgsp_call_out;
 
