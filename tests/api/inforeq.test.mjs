@@ -202,3 +202,48 @@ itest('demo registry: five published providers owned by the issuing agencies', a
     assert.equal(p.status, 201, p.text);
     assert.equal(p.json.answer.found, false);
 });
+
+const MODEL = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:egov="http://egov.local/schema/bpmn">
+<bpmn:process id="inforeq-svc" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:serviceTask id="Task_AskLLTP" egov:handler="dossier.info-request"/>
+<bpmn:userTask id="Task_Review" camunda:candidateGroups="officer"/>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="Task_AskLLTP"/>
+<bpmn:sequenceFlow id="f2" sourceRef="Task_AskLLTP" targetRef="Task_Review"/>
+<bpmn:sequenceFlow id="f3" sourceRef="Task_Review" targetRef="e"/>
+</bpmn:process>
+</bpmn:definitions>
+`;
+
+itest('a BPMN service task asks through the LGSP; the answer arrives on the dossier', async () => {
+    const dep = await request(`${srv.url}/api/v1/workflow/definitions`, {
+        token: tok.admin, method: 'POST', body: MODEL, headers: { 'Content-Type': 'application/xml' },
+    });
+    assert.equal(dep.status, 201, dep.text);
+    const inst = await request(`${srv.url}/api/v1/workflow/instances`, {
+        token: tok.admin,
+        body: {
+            definition_key: 'inforeq-svc', business_key: gpxdCode, agency_code: '000.00.05.H61',
+            variables: { info_request: { service: 'ltp-phieu', params: { personal_id: PID } } },
+        },
+    });
+    assert.equal(inst.status, 201, inst.text);
+    const end = Date.now() + 20000;
+    let got;
+    while (Date.now() < end && !got) {
+        const l = await list(tok['xd.chuyenvien'], gpxdCode);
+        got = l.json.items.find((x) => x.via === 'workflow' && x.state !== 'pending');
+        if (!got) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(got, 'the queued request was answered');
+    assert.equal(got.state, 'answered');
+    assert.equal(got.requested_by, 'workflow');
+    assert.ok(got.answer.items.some((x) => x.number === lltpCode));
+    const m = await request(`${srv.url}/api/v1/lgsp/messages?service=ltp-phieu`, { token: tok.admin });
+    const rec = m.json.items.find((x) => x.xroad_id === got.xroad_id);
+    assert.ok(rec);
+    assert.equal(rec.issue, gpxdCode);
+    assert.equal(rec.client_id, 'motcua-000.00.05.H61');
+});
