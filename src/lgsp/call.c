@@ -73,6 +73,18 @@ static int64_t rate_check(const lgsp_grant *g)
     return retry;
 }
 
+/* Forgets every bucket (unit tests that open a fresh database; not declared in a header). */
+void eg__lgsp_call_reset(void)
+{
+    pthread_mutex_lock(&rl_mu);
+    while (buckets) {
+        struct bucket *n = buckets->next;
+        free(buckets);
+        buckets = n;
+    }
+    pthread_mutex_unlock(&rl_mu);
+}
+
 /* ------------------------------------------------------------------ helpers */
 
 static void new_uuid(char out[37])
