@@ -13,7 +13,8 @@ void eg__ds_providers_register(void);
 json_t *eg__ds_providers_json(void);
 /* The LGSP consumer system of an agency's one-stop desk: "motcua-<agency>". */
 void eg__ds_consumer_of(const char *agency, char *out, size_t n);
-/* Demo: published services, consumer systems and grants (idempotent; nothing when !demo). */
+/* Demo: published services, consumer systems and grants (idempotent; nothing when !demo or
+ * dossier.demo_info_services = 0). */
 int eg__ds_providers_seed(eg_app *app, int demo);
 
 /* inforeq.c */

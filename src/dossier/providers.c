@@ -222,7 +222,9 @@ void eg__ds_consumer_of(const char *agency, char *out, size_t n)
 
 int eg__ds_providers_seed(eg_app *app, int demo)
 {
-    if (!demo)
+    /* dossier.demo_info_services = 0 keeps the demo LGSP registry empty (the LGSP module's own
+     * tests count services). */
+    if (!demo || !eg_config_bool(app->cfg, "dossier.demo_info_services", 1))
         return 0;
     eg_conn *c = eg_db_conn(app->db);
     for (size_t i = 0; i < NPROV; i++) {
