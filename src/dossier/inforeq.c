@@ -44,6 +44,11 @@ static int valid_name(const char *s, size_t max)
     return 1;
 }
 
+static void decref(void *j)
+{
+    json_decref(j);
+}
+
 /* "?k=v&..." from a params object of strings (already validated). */
 static char *query_of(eg_arena *a, const json_t *params)
 {
@@ -157,7 +162,7 @@ static int h_create(eg_req *r)
         return eg_req_fail_field(r, EG_EUNPROCESSABLE, "params",
                                  "params là đối tượng tối đa %d tham số chuỗi", MAX_PARAMS);
     json_t *clean = json_object();
-    eg_arena_on_free(a, (void (*)(void *))json_decref, clean);
+    eg_arena_on_free(a, decref, clean);
     const char *k;
     json_t *v;
     json_object_foreach(params, k, v)

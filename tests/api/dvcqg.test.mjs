@@ -177,3 +177,21 @@ test('kill -9 with queued events: delivered exactly once after restart', async (
         fs.rmSync(dataDir, { recursive: true, force: true });
     }
 });
+
+test('portal on a private address not in lgsp.upstream_allow: nothing is sent, the error says why', async () => {
+    peer.setDown(false);
+    const { EGOV_LGSP_UPSTREAM_ALLOW, ...rest } = env();
+    void EGOV_LGSP_UPSTREAM_ALLOW;
+    const srv = await startServer({ env: rest });
+    try {
+        const tok = token(srv, 'tp.giamdoc');
+        const code = '000.00.04.H61-261128-0303';
+        await enqueue(srv, tok, 'submitted', dossier(code, 1));
+        await until(async () => (await status(srv, tok, code)).json.state === 'retrying');
+        const st = (await status(srv, tok, code)).json;
+        assert.match(st.last_error, /upstream_allow/);
+        assert.equal(peer.calls().filter((c) => c.key.startsWith(`${code}/`)).length, 0);
+    } finally {
+        await srv.stop();
+    }
+});
