@@ -193,4 +193,7 @@ int eg__audit(eg_req *r, eg_conn *c, const char *actor, const char *action, cons
 extern const struct eg_command eg__identity_commands[];
 extern const struct eg_permission eg__identity_permissions[];
 
+/* authz.c: the agency's name through the catalog's namer (EG_ENOTFOUND without one). */
+int eg__agency_name(const char *code, char *out, size_t n);
+
 #endif

@@ -103,4 +103,12 @@ test('a citizen enrols TOTP on "my account"; an officer is refused on the admin 
     await p2.getByRole('button', { name: 'Xem danh sách' }).click();
     await p2.locator('#problem').waitFor({ state: 'visible' });
     assert.match(await p2.locator('#problem').textContent(), /quyền|403/i);
+
+    // the staff directory: organisation chart with agency names, and search by name
+    await p2.goto(`${srv.url}/office/directory.html`);
+    await p2.getByText('Sở Tư pháp tỉnh Vĩnh Long (000.00.04.H61)').click();
+    await p2.getByText(/^Nguyễn Văn Bình/).first().waitFor();
+    await p2.getByLabel('Họ tên hoặc tên đăng nhập').fill('binh');
+    await p2.getByRole('button', { name: 'Tìm' }).click();
+    await p2.getByRole('cell', { name: 'Sở Tư pháp tỉnh Vĩnh Long' }).first().waitFor();
 });
