@@ -578,6 +578,19 @@ RES = """
 121|Hòa Minh|x Hòa Minh
 """
 
+# Communes of the GSO list that no longer existed on 16/6/2025 (merged in the 2023-2025 round,
+# in force 1/1/2025) and whose merger a public report names: old code -> (the 2025 unit it was
+# merged into, basis). Their new commune is that unit's. [R]: the resolution texts themselves
+# are not in the sources used here.
+PRE = {
+    '29245': ('29242', 'NQ 1277/NQ-UBTVQH15 (nhập Phường 2 vào Phường 3, TP Trà Vinh, từ 01/01/2025) [R]'),
+    '29251': ('29242', 'NQ 1277/NQ-UBTVQH15 (nhập Phường 6 vào Phường 3, TP Trà Vinh, từ 01/01/2025) [R]'),
+    '28765': ('28777', 'NQ 1237/NQ-UBTVQH15 ngày 26/11/2024 (phương án HĐND tỉnh: nhập Phường 4 vào phường An Hội) [R]'),
+    '28768': ('28777', 'NQ 1237/NQ-UBTVQH15 ngày 26/11/2024 (phương án HĐND tỉnh: nhập Phường 5 vào phường An Hội) [R]'),
+}
+# the 2023-2025 round took effect on 1/1/2025: a GSO commune absent from NQ 1687 ended then [C]
+ENDED_2024 = '2024-12-31'
+
 KIND = {'x': 'Xã', 'tt': 'Thị trấn', 'p': 'Phường'}
 # spellings that differ between the GSO list and the resolution (same unit)
 ALIAS = {'qưới sơn': 'quới sơn', 'lục sỹ thành': 'lục sĩ thành', 'an quy': 'an qui',
@@ -646,27 +659,34 @@ def build():
     mapped = {u['code'] for u, _, _, _ in pairs}
     # an old unit the resolution does not name had already been merged before 16/6/2025 into
     # a unit that kept its code; when a new unit carries that code, the mapping follows it [C]
-    extra, unmapped = [], []
+    extra, unmapped, ended = [], [], set()
     for u in old:
         if u['code'] in mapped:
             continue
         if u['code'] in new:
             extra.append((u, u['code'], False, 0))
+        elif u['code'] in PRE:
+            via = PRE[u['code']][0]
+            for v, nc, part, item in pairs:
+                if v['code'] == via:
+                    extra.append((u, nc, part, (item, u['code'])))
+            ended.add(u['code'])
         else:
             unmapped.append(u)
+            ended.add(u['code'])
     pairs += extra
     # each new unit keeps the code of one of its predecessors: that predecessor maps to it
     for ncode in new:
         if any(u['code'] == ncode for u in old):
             assert any(u['code'] == ncode and nc == ncode for u, nc, _, _ in pairs), ncode
-    count = {}
-    for u, _, _, _ in pairs:
-        count[u['code']] = count.get(u['code'], 0) + 1
-    truoc = [(u['code'], u['name'], u['district'], u['province']) for u in old]
+    truoc = [(u['code'], u['name'], u['district'], u['province'],
+              ENDED_2024 if u['code'] in ended else '2025-06-30') for u in old]
     xa = [(c, n, '86') for c, n in sorted(new.items())]
     sx = []
     for u, ncode, partial, item in sorted(pairs, key=lambda x: (x[0]['code'], x[1])):
-        if item:
+        if isinstance(item, tuple):
+            basis = '%s; NQ 1687/NQ-UBTVQH15, Điều 1 khoản %d' % (PRE[item[1]][1], item[0])
+        elif item:
             basis = 'NQ 1687/NQ-UBTVQH15, Điều 1 khoản %d' % item
         else:
             basis = 'Suy ra từ mã (đơn vị đã nhập trước 16/6/2025 vào đơn vị giữ mã %s)' % ncode

@@ -93,7 +93,7 @@ truoc, xa, sx, unmapped = dvhc_vinhlong.build()
 assert len(xa) == 124 and sum(1 for r in xa if r[2] == '86') == 124
 write('xa_truoc_2025', 'Đơn vị hành chính cấp xã trước 01/7/2025 (Bến Tre, Trà Vinh, Vĩnh Long)',
       [('MaXa', 'Mã xã'), ('TenXa', 'Tên xã, phường, thị trấn'), ('MaHuyen', 'Mã huyện'), ('MaTinh', 'Mã tỉnh')],
-      [(c, n, h, p, '2004-01-01', '2025-06-30') for c, n, h, p in truoc],
+      [(c, n, h, p, '2004-01-01', vt) for c, n, h, p, vt in truoc],
       'Danh mục đơn vị hành chính Việt Nam của Tổng cục Thống kê (bản công bố trong bộ dữ liệu công khai dvhcvn), các tỉnh 83, 84, 86 [V]; ngày hiệu lực 2004-01-01 là quy ước [C]')
 write('xa', 'Đơn vị hành chính cấp xã từ 01/7/2025 (tỉnh Vĩnh Long: 124 xã, phường)',
       [('MaXa', 'Mã xã'), ('TenXa', 'Tên xã, phường, đặc khu'), ('MaTinh', 'Mã tỉnh')],

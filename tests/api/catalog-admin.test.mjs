@@ -185,6 +185,9 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         const old = await all('xa_truoc_2025', '&at=2025-06-30');
         for (const p of ['83', '84', '86']) assert.ok(old.filter((x) => x.properties.MaTinh === p).length > 90, p);
         assert.equal(old.find((x) => x.code === '28759').name, 'Phường 8');
+        // merged on 1/1/2025 (NQ 1277/NQ-UBTVQH15): not valid in June 2025, valid in 2024
+        assert.ok(!old.some((x) => x.code === '29245'));
+        assert.ok((await all('xa_truoc_2025', '&at=2024-12-31')).some((x) => x.code === '29245'));
         // an old commune code resolves to its new commune through the mapping catalogue
         const map = await all('xa_sapxep_2025');
         const to = (oldCode) => map.filter((m) => m.properties.MaXaCu === oldCode);
@@ -193,6 +196,7 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         assert.deepEqual(newOf('28759'), [['28756', 'Phường Phú Khương']]); // Phường 8, TP Bến Tre
         assert.deepEqual(newOf('29257'), [['29254', 'Phường Nguyệt Hóa']]); // Phường 8, TP Trà Vinh
         assert.deepEqual(newOf('29560'), [['29593', 'Phường Tân Hạnh']]); // Phường 8, TP Vĩnh Long
+        assert.deepEqual(newOf('29245'), [['29242', 'Phường Trà Vinh']]); // via Phường 3, 2025
         assert.equal(to('28759')[0].properties.MaTinhMoi, '86');
         assert.match(to('28759')[0].properties.CanCu, /1687\/NQ-UBTVQH15.*khoản 117/);
         // a split commune has one row per new commune, each marked partial
