@@ -12,11 +12,12 @@
  * phone or the dossier's papers. Procedures are matched on the national part of their code
  * (the first 8 characters, "2.000488"), so the providers work in any province.
  *
- *   dossier.judicial-record     ?personal_id=           Phiếu lý lịch tư pháp (Sở Tư pháp)
- *   dossier.civil-status        ?personal_id=[&event=]  hộ tịch: khai sinh, kết hôn, khai tử...
- *   dossier.construction-permit ?number= | personal_id= | tax_code=   giấy phép xây dựng
- *   dossier.food-safety         ?number= | tax_code= | personal_id=   giấy chứng nhận ATTP
- *   dossier.business-registration ?tax_code=            đăng ký doanh nghiệp / hộ kinh doanh
+ *   dossier.judicial-record   ?personal_id= | number=         Phiếu LLTP (Sở Tư pháp)
+ *   dossier.civil-status      ?personal_id= | number= [&event=]  hộ tịch: khai sinh, kết hôn...
+ *   dossier.construction-permit ?number= | personal_id= | tax_code=  giấy phép xây dựng
+ *   dossier.food-safety       ?number= | tax_code= | personal_id=  giấy chứng nhận ATTP
+ *   dossier.business-registration ?tax_code= | number=        đăng ký DN / hộ kinh doanh
+ * Several parameters narrow the search (all must match); none is 400 (EG_EINVAL).
  */
 #include <stdio.h>
 #include <stdlib.h>
