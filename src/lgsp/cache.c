@@ -131,11 +131,14 @@ static void clear_reg(struct lgsp_cache *k)
     k->nreg = 0;
 }
 
+static struct lgsp_cache *g_cache; /* the process's cache, for changes made without an app */
+
 struct lgsp_cache *eg__lgsp_cache_new(int64_t token_ttl_ms)
 {
     struct lgsp_cache *k = eg_calloc(1, sizeof(*k));
     pthread_mutex_init(&k->mu, NULL);
     k->ttl_ms = token_ttl_ms;
+    g_cache = k;
     return k;
 }
 
@@ -143,6 +146,8 @@ void eg__lgsp_cache_free(struct lgsp_cache *k)
 {
     if (!k)
         return;
+    if (g_cache == k)
+        g_cache = NULL;
     clear_tok(k);
     clear_reg(k);
     pthread_mutex_destroy(&k->mu);
@@ -151,7 +156,7 @@ void eg__lgsp_cache_free(struct lgsp_cache *k)
 
 void eg__lgsp_cache_invalidate(lgsp_state *s)
 {
-    struct lgsp_cache *k = s->cache;
+    struct lgsp_cache *k = s ? s->cache : g_cache;
     if (!k)
         return;
     pthread_mutex_lock(&k->mu);

@@ -189,7 +189,8 @@ int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char 
 /* cache.c: verified tokens, services and grants kept in memory for the gateway. */
 struct lgsp_cache *eg__lgsp_cache_new(int64_t token_ttl_ms);
 void eg__lgsp_cache_free(struct lgsp_cache *k);
-/* Forgets every cached service and grant (called after each committed registry change). */
+/* Forgets every cached service and grant (called after each committed registry change;
+ * s NULL = the process's cache). */
 void eg__lgsp_cache_invalidate(lgsp_state *s);
 /* token hits, token misses, registry hits, registry misses */
 void eg__lgsp_cache_counts(lgsp_state *s, int64_t out[4]);
