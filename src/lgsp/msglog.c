@@ -357,8 +357,10 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
 {
     pthread_mutex_lock(&s->mu);
     if (!s->writer_started || s->stop) {
+        if (rec->counted)
+            __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&s->mu);
-        /* No writer (CLI use): write synchronously on this thread. */
+        /* No writer (CLI use, shutdown): write synchronously on this thread. */
         rec->next = NULL;
         int rc = write_batch(eg_db_conn(s->app->db), rec);
         eg__lgsp_record_free(rec);
