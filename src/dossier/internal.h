@@ -84,6 +84,17 @@ json_t *eg__ds_shares_json(eg_conn *c, const char *code);
 int eg__ds_share_open(eg_app *app, eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
 int eg__ds_share_close(eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
 
+/* Fees, status 6 (fees.c). eg__ds_fee_due moves a processing dossier to 6 and creates its
+ * payment (amount <= 0: the procedure's fee); eg__ds_fee_repay creates a new payment for a
+ * dossier in 6 whose last payment failed. Both inside the caller's transaction; on an error
+ * err holds the Vietnamese detail. */
+int eg__ds_fee_due(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, int64_t amount,
+                   const char *note, char *err, size_t n);
+int eg__ds_fee_repay(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, char *err, size_t n);
+void eg__ds_fees_hook(void);
+/* {id, amount_vnd, state, pay_url} of the dossier's latest payment, or JSON null. */
+json_t *eg__ds_payment_json(eg_conn *c, const char *code);
+
 /* Routes by concern. */
 void eg__ds_files_routes(eg_http *h);
 void eg__ds_submit_routes(eg_http *h);

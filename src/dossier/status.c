@@ -203,6 +203,7 @@ json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal)
                             d->instance_id ? json_integer(d->instance_id) : json_null());
         json_object_set_new(j, "version", json_integer(d->version));
         json_object_set_new(j, "inter_agency", eg__ds_shares_json(c, d->code));
+        json_object_set_new(j, "payment", eg__ds_payment_json(c, d->code));
 #if DS_HAVE_NOTIFY
         json_t *msgs = NULL;
         if (eg_notify_list(c, "dossier", d->code, &msgs) == 0 && msgs)

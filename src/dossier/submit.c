@@ -394,6 +394,8 @@ static int submit(eg_req *r)
     if (!rc && !online) {
         char err[256] = "";
         rc = eg__ds_start_processing(app, c, r, &d, err, sizeof err);
+        if (!rc && json_is_true(json_object_get(body, "collect_fees")))
+            rc = eg__ds_fee_due(app, c, r, &d, 0, NULL, err, sizeof err);
         if (rc && err[0])
             eg_req_fail(r, rc, "%s", err);
     }
