@@ -44,8 +44,8 @@ static int64_t procedure_fee(eg_conn *c, const char *pcode)
 #endif
 }
 
-static int create_payment(eg_app *app, eg_conn *c, const ds_row *d, int64_t amount,
-                          int64_t *pid, char *err, size_t n)
+static int create_payment(eg_app *app, eg_conn *c, const ds_row *d, int64_t amount, int64_t *pid,
+                          char *err, size_t n)
 {
     char desc[300], url[600];
     snprintf(desc, sizeof desc, "Phí, lệ phí hồ sơ %s - %s", d->code, d->procedure_name);
@@ -67,8 +67,8 @@ static int create_payment(eg_app *app, eg_conn *c, const ds_row *d, int64_t amou
     return rc;
 }
 
-int eg__ds_fee_due(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, int64_t amount,
-                   const char *note, char *err, size_t n)
+int eg__ds_fee_due(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, int64_t amount, const char *note,
+                   char *err, size_t n)
 {
     if (d->status != EG_DS_PROCESSING) {
         snprintf(err, n, "chỉ yêu cầu nộp phí khi hồ sơ đang xử lý");
@@ -90,8 +90,8 @@ int eg__ds_fee_due(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, int64_t amount
     char msg[512];
     snprintf(msg, sizeof msg, "Đề nghị nộp phí, lệ phí: %lld đồng.%s%s", (long long)amount,
              note ? " " : "", note ? note : "");
-    json_t *det = json_pack("{s:I, s:I}", "payment_id", (json_int_t)pid, "amount_vnd",
-                            (json_int_t)amount);
+    json_t *det =
+        json_pack("{s:I, s:I}", "payment_id", (json_int_t)pid, "amount_vnd", (json_int_t)amount);
     rc = eg__ds_transition(c, r, d, "request-fee", EG_DS_FEES, msg, det);
     json_decref(det);
     if (!rc)
@@ -113,8 +113,8 @@ int eg__ds_fee_repay(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, char *err, s
     rc = create_payment(app, c, d, amount, &pid, err, n);
     if (rc)
         return rc;
-    json_t *det = json_pack("{s:I, s:I}", "payment_id", (json_int_t)pid, "amount_vnd",
-                            (json_int_t)amount);
+    json_t *det =
+        json_pack("{s:I, s:I}", "payment_id", (json_int_t)pid, "amount_vnd", (json_int_t)amount);
     rc = eg__ds_transition(c, r, d, "pay", d->status, "Tạo lại giao dịch nộp phí", det);
     json_decref(det);
     return rc;
@@ -156,9 +156,9 @@ static int on_paid(eg_app *app, eg_conn *c, const char *ref_type, const char *re
         char msg[160];
         snprintf(msg, sizeof msg, "Đã nộp phí, lệ phí %lld đồng (giao dịch %lld)",
                  (long long)amount_vnd, (long long)payment_id);
-        json_t *det = json_pack("{s:I, s:I, s:i}", "payment_id", (json_int_t)payment_id,
-                                "amount_vnd", (json_int_t)amount_vnd, "paused_working_days",
-                                paused);
+        json_t *det =
+            json_pack("{s:I, s:I, s:i}", "payment_id", (json_int_t)payment_id, "amount_vnd",
+                      (json_int_t)amount_vnd, "paused_working_days", paused);
         rc = eg__ds_transition(c, NULL, &d, "paid", EG_DS_PROCESSING, msg, det);
         json_decref(det);
     }

@@ -202,7 +202,7 @@ static json_t *check_components(eg_conn *c, eg_arena *a, const json_t *proc, con
 }
 
 /* Issues the next code of agency for the VN-local day of now (inside the transaction). */
-static int next_code(eg_conn *c, eg_arena *a, const char *agency, int64_t now, char **day,
+int eg__ds_next_code(eg_conn *c, eg_arena *a, const char *agency, int64_t now, char **day,
                      int64_t *seq, char **code)
 {
     eg_tm t;
@@ -342,7 +342,7 @@ static int submit(eg_req *r)
     }
     char *day = NULL, *code = NULL;
     int64_t seq, id = 0;
-    rc = next_code(c, a, receiving, now, &day, &seq, &code);
+    rc = eg__ds_next_code(c, a, receiving, now, &day, &seq, &code);
     if (!rc) {
         eg_stmt *st;
         rc = eg_query(

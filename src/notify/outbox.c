@@ -209,8 +209,8 @@ static void warn_unconfigured(eg_app *app, eg_conn *c, int ch)
 /* Selects up to BATCH due rows of the ready channels and claims them for token in ONE write
  * transaction (a conditional UPDATE per row: only the rows it changed are ours). Returns the
  * number claimed (m[] filled, caller frees the strings) or a negative EG_E*. */
-static int claim_batch(eg_conn *c, const char *token, int64_t now, int64_t lease, int ch1,
-                       int ch2, struct msg *m)
+static int claim_batch(eg_conn *c, const char *token, int64_t now, int64_t lease, int ch1, int ch2,
+                       struct msg *m)
 {
     struct msg cand[BATCH];
     int n = 0;
@@ -313,9 +313,9 @@ static int record_batch(eg_app *app, eg_conn *c, const char *token, struct msg *
         snprintf(sid, sizeof(sid), "%lld", (long long)x->id);
         snprintf(satt, sizeof(satt), "%d", attempts);
         eg_log(ok ? EG_LOG_INFO : EG_LOG_WARN, "notify", NULL,
-               ok                           ? "notification sent"
+               ok                        ? "notification sent"
                : x->outcome == OUT_DEFER ? "notification deferred"
-                                            : "notification attempt failed",
+                                         : "notification attempt failed",
                "outbox_id", sid, "to", eg_buf_cstr(&masked), "attempt", satt, "error",
                ok ? "" : x->err, rc ? "record_error" : NULL, rc ? eg_errname(rc) : NULL, NULL);
         eg_buf_free(&masked);
@@ -353,8 +353,8 @@ int eg_notify_deliver(eg_app *app, int64_t now_ms)
         }
         int rc = x->channel == EG_NOTIFY_SMS
                      ? eg__notify_sms(app->cfg, x->to, x->body, x->err, sizeof(x->err))
-                     : eg__notify_smtp(app->cfg, x->to, x->subject, x->body, x->id, now_ms,
-                                       x->err, sizeof(x->err));
+                     : eg__notify_smtp(app->cfg, x->to, x->subject, x->body, x->id, now_ms, x->err,
+                                       sizeof(x->err));
         x->outcome = rc == EG_OK ? OUT_SENT : rc == EG_EUNAVAIL ? OUT_DEFER : OUT_FAILED;
         if (rc != EG_EUNAVAIL)
             chan_result(app->cfg, x->channel, rc == EG_ETIMEOUT, now_ms);
