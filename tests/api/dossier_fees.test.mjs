@@ -4,6 +4,7 @@
  * applicant pays on the test gateway's page, the peer's signed callback moves the dossier back
  * to 4; a forged callback and a replayed one change nothing; fees due at acceptance
  * (collect_fees); a procedure without a fee is 422; wrong status 409; another agency 404/403.
+ * Runs on PostgreSQL when EGOV_TEST_PG is set.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,9 @@ const tok = {};
 
 function token(user) {
     if (tok[user]) return tok[user];
-    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600']);
+    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600'], {
+        env: pgUrl ? { EGOV_DB_URL: pgUrl } : {},
+    });
     assert.equal(r.status, 0, r.stderr);
     tok[user] = r.stdout.trim().split(/\s+/).pop();
     return tok[user];
@@ -97,8 +100,27 @@ async function waitStatus(code, status) {
     assert.fail(`dossier ${code} never reached status ${status}`);
 }
 
+/* With EGOV_TEST_PG set (make test does), the server runs on a fresh PostgreSQL database
+ * made for this file; otherwise on SQLite. */
+let pgUrl = null;
+function sql(query) {
+    const q = pgUrl
+        ? spawnSync('psql', [pgUrl, '-At', '-c', query])
+        : spawnSync('sqlite3', [path.join(srv.dataDir, 'egov.db'), query]);
+    assert.equal(q.status, 0, q.stderr?.toString());
+    return q.stdout.toString();
+}
+
 before(async () => {
-    srv = await startServer({ env: { EGOV_PAYMENT_SECRET: SECRET } });
+    const env = { EGOV_PAYMENT_SECRET: SECRET };
+    if (process.env.EGOV_TEST_PG) {
+        const name = `egov_fees_${process.pid}_${Date.now() % 100000}`;
+        const c = spawnSync('psql', [process.env.EGOV_TEST_PG, '-c', `CREATE DATABASE ${name}`]);
+        assert.equal(c.status, 0, c.stderr?.toString());
+        pgUrl = process.env.EGOV_TEST_PG.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
+        env.EGOV_DB_URL = pgUrl;
+    }
+    srv = await startServer({ env });
 });
 after(async () => {
     if (srv) await srv.stop();
@@ -169,14 +191,15 @@ test('fee requested by the officer, paid through the test gateway: 4 → 6 → 4
     assert.equal(after2.version, back.version);
     assert.equal(after2.timeline.filter((e) => e.action === 'paid').length, 1);
     // the audit log has both transitions (the database is read directly, as durability does)
-    const q = spawnSync('sqlite3', [
-        path.join(srv.dataDir, 'egov.db'),
+    const actions = sql(
         `SELECT action FROM audit_log WHERE object_type = 'dossier' AND object_id = '${d.code}'`,
-    ]);
-    const actions = q.stdout.toString();
+    );
     assert.match(actions, /dossier\.request-fee/);
     assert.match(actions, /dossier\.paid/);
-    assert.equal(egovCli(['audit', 'verify', '--data-dir', srv.dataDir]).status, 0);
+    const v = egovCli(['audit', 'verify', '--data-dir', srv.dataDir], {
+        env: pgUrl ? { EGOV_DB_URL: pgUrl } : {},
+    });
+    assert.equal(v.status, 0, v.stderr);
 });
 
 test('fees due at acceptance (collect_fees): 1 → 2 → 4 → 6; failed payment → pay again', async () => {
