@@ -65,6 +65,10 @@ int eg__ds_may(eg_req *r, const ds_row *d, const char *action);
  * the applicant's notification, all on c inside the caller's transaction. */
 int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
                       const char *note, json_t *detail);
+/* The same; notify = 0 records no notification (a desk submission's intermediate status 2,
+ * immediately followed by 4 in the same transaction, which notifies once). */
+int eg__ds_transition_ex(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
+                         const char *note, json_t *detail, int notify);
 /* The dossier as JSON (timeline included). */
 json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal);
 json_t *eg__ds_timeline(eg_conn *c, const char *code, int with_actor);

@@ -379,15 +379,31 @@ static int submit(eg_req *r)
                     "ttt", code, json_string_value(fid), eg_json_str(v, "code"));
     }
     json_decref(comps);
-    ds_row d;
-    if (!rc)
-        rc = eg__ds_load(c, a, code, &d);
+    /* the row just inserted, without reading it back */
+    ds_row d = {.id = id,
+                .code = code,
+                .agency = receiving,
+                .handling = handling,
+                .procedure_code = pcode,
+                .procedure_name = eg_json_str(proc, "name"),
+                .process_key =
+                    eg_json_str(proc, "process_key") ? eg_json_str(proc, "process_key") : "",
+                .owner = owner,
+                .applicant = app_s,
+                .components = comp_s,
+                .created_by = p->subject,
+                .channel = (int)channel,
+                .status = online ? 1 : 2,
+                .processing_days = (int)eg_json_int(proc, "processing_days", 0),
+                .version = 1,
+                .submitted_at = now};
     if (!rc) {
-        /* the creation event (status 1 online, 2 at the desk) */
+        /* the creation event (status 1 online, 2 at the desk); a desk dossier moves on to 4
+         * in this transaction, and that move notifies the applicant once */
         ds_row fresh = d;
         fresh.status = 0;
         json_t *det = json_pack("{s:s, s:i}", "procedure_code", pcode, "channel", (int)channel);
-        rc = eg__ds_transition(c, r, &fresh, "submit", d.status, NULL, det);
+        rc = eg__ds_transition_ex(c, r, &fresh, "submit", d.status, NULL, det, online);
         json_decref(det);
     }
     (void)id;
