@@ -15,7 +15,8 @@
 
 /* SQLite has one writer; its busy handler sleeps with backoff, so under a storm of
  * submissions threads waiting for the write lock sleep while it is free. Submissions queue
- * on this mutex instead (woken at once); PostgreSQL runs them concurrently. */
+ * on this mutex instead (woken at once) from BEGIN to COMMIT (see dossier.sqlite_queue in
+ * submit()); PostgreSQL runs them concurrently. */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
 static void err_add(json_t *errs, const char *field, const char *msg)
@@ -428,8 +429,17 @@ static int submit(eg_req *r)
         }
         return rc;
     }
+    /* With group commit (a commit returns once a shared WAL sync covers it) the queue is
+     * released before COMMIT, so the next submission's work overlaps this one's wait for the
+     * sync and one sync acknowledges many; with synchronous=FULL (every COMMIT syncs while
+     * holding the write lock) it is released after. dossier.sqlite_queue: "statements"
+     * (default) or "commit". */
+    int early = serial && strcmp(eg_config_get(app->cfg, "dossier.sqlite_queue", "statements"),
+                                 "commit") != 0;
+    if (early)
+        pthread_mutex_unlock(&sqlite_writer);
     rc = eg_tx_commit(c);
-    if (serial)
+    if (serial && !early)
         pthread_mutex_unlock(&sqlite_writer);
     if (rc)
         return rc;
