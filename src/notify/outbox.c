@@ -76,7 +76,15 @@ int eg_notify_enqueue(eg_conn *c, int channel, const char *to, const char *subje
 int eg_notify_list(eg_conn *c, const char *ref_type, const char *ref_id, json_t **items)
 {
     eg_stmt *st;
-    int rc = eg_query(c, &st,
+    int rc;
+    if (ref_type && ref_id) /* the common case, on the (ref_type, ref_id) index */
+        rc = eg_query(c, &st,
+                      "SELECT id, channel, recipient, subject, status, attempts, created_at, "
+                      "sent_at, last_error FROM notify_outbox WHERE ref_type = ? AND ref_id = ? "
+                      "ORDER BY id DESC",
+                      "tt", ref_type, ref_id);
+    else
+        rc = eg_query(c, &st,
                       "SELECT id, channel, recipient, subject, status, attempts, created_at, "
                       "sent_at, last_error FROM notify_outbox WHERE "
                       "(CAST(? AS TEXT) IS NULL OR ref_type = ?) AND "
