@@ -12,7 +12,8 @@
  *   transfer           1|2        receiver; re-routes to the competent agency (Decree 118)
  *   request-fee        4 → 6      officer/receiver; fee due (fees.c), payment created; the
  *                                 verified payment callback moves it back to 4
- *   pay                6          the applicant: a new payment when the last one failed
+ *   pay                6          the applicant (the desk for a desk dossier): a new payment
+ *                                 when the last one failed
  * Order of checks: the dossier must be visible (else 404), the action permitted (403), the
  * move allowed from the current status (409). Nothing changes on any error.
  */
@@ -280,8 +281,8 @@ static int do_action(eg_req *r)
         if (eg__ds_may(r, &d, ad->perm))
             return eg_req_fail(r, EG_EFORBIDDEN, "không có quyền '%s' với hồ sơ %s", ad->name,
                                code);
-    } else if (!is_owner && !(!strcmp(ad->name, "supplement") && !d.owner &&
-                              eg__ds_may(r, &d, "receive") == 0)) {
+    } else if (!is_owner && !((!strcmp(ad->name, "supplement") || !strcmp(ad->name, "pay")) &&
+                              !d.owner && eg__ds_may(r, &d, "receive") == 0)) {
         return eg_req_fail(r, EG_EFORBIDDEN, "chỉ người nộp hồ sơ được '%s'", ad->name);
     }
     rc = eg_req_check_if_match(r, d.version);

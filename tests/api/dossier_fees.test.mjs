@@ -245,3 +245,38 @@ test('no fee for the procedure: 422; wrong status: 409; nothing changed', async 
     assert.equal((await act('tp.chuyenvien', d.code, 'request-fee')).status, 409); // status 1
     assert.equal((await get(d.code)).status, 1);
 });
+
+test('desk submission with collect_fees: status 6 at once; the desk renews a failed payment', async () => {
+    const t = token('tp.tiepnhan');
+    const r = await request(`${srv.url}/api/v1/dossiers`, {
+        token: t,
+        body: {
+            procedure_code: PROC,
+            channel: 1,
+            collect_fees: true,
+            applicant: { name: 'Lê Văn Cường', personal_id: '086090005678' },
+            components: [{ code: 'TK-LLTP', file_ids: [await upload(t)] }],
+        },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.status, 6);
+    assert.deepEqual(
+        r.json.timeline.map((e) => e.status),
+        [2, 4, 6],
+    );
+    assert.equal(r.json.payment.state, 'pending');
+    const txn = r.json.payment.pay_url.split('/').pop();
+    await request(`${srv.url}/api/v1/payment/testgw/pay/${txn}/cancel`, { method: 'POST' });
+    let cur;
+    for (let i = 0; i < 80; i++) {
+        cur = await get(r.json.code, 'tp.tiepnhan');
+        if (cur.payment.state !== 'pending') break;
+        await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(cur.payment.state, 'failed');
+    assert.equal((await act('congdan1', r.json.code, 'pay')).status, 404);
+    assert.equal((await act('xd.tiepnhan', r.json.code, 'pay')).status, 404);
+    const again = await act('tp.tiepnhan', r.json.code, 'pay');
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.payment.state, 'pending');
+});
