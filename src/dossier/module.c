@@ -79,8 +79,8 @@ static int init(eg_app *app)
     /* Profiled submissions spent ~20% of their CPU in free() → heap_trim → madvise: glibc
      * gives the top of each thread arena back to the kernel as soon as it passes the trim
      * threshold, and the next request faults the pages in again. Keeping up to 64 MiB free
-     * per arena halves the CPU per submission (bench/results/dossier.md). Process-wide: it
-     * belongs at serve startup; here until it moves there. */
+     * per arena halves the CPU per submission (bench/results/dossier.md). Process-wide: the
+     * `perf` branch sets it in eg_db_open (store.c, 8 MiB); remove this once that is on main. */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     return 0;
 }

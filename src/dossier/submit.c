@@ -433,7 +433,8 @@ static int submit(eg_req *r)
      * released before COMMIT, so the next submission's work overlaps this one's wait for the
      * sync and one sync acknowledges many; with synchronous=FULL (every COMMIT syncs while
      * holding the write lock) it is released after. dossier.sqlite_queue: "statements"
-     * (default) or "commit". */
+     * (default) or "commit". The `perf` branch's store queues writers itself (a slot released
+     * before the barrier); once that is on main this mutex is redundant and can go. */
     int early = serial && strcmp(eg_config_get(app->cfg, "dossier.sqlite_queue", "statements"),
                                  "commit") != 0;
     if (early)
