@@ -18,7 +18,7 @@
  * Satisfaction: procedure 2.000488 count 1, average 5, distribution {5: 1}.
  * The same numbers must come out of the rollup path (whole month 2026-03-01..31) and the
  * facts path (partial month 2026-03-02..02). Scope: XD staff see only XD and get 403 for TP;
- * citizens 403; anonymous 401; bad parameters 400/422 naming the field.
+ * a leader of the province (UBND tỉnh, with sub-units) and the auditor see both; citizens 403; anonymous 401; bad parameters 400/422 naming the field.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +40,11 @@ test('statistics match a hand-computed expectation; scope, CSV, bad parameters',
     t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
     const init = egovCli(['init', '--data-dir', dataDir, '--demo']);
     assert.equal(init.status, 0, init.stderr);
+    /* a leader of the province: leader at the UBND tỉnh with its sub-units */
+    const lead = egovCli(['user', 'add', '--data-dir', dataDir, '--username', 'ubnd.lanhdao', '--name', 'Lãnh đạo UBND tỉnh',
+        '--kind', 'staff', '--agency', '000.00.00.H61', '--role', 'leader', '--include-subunits', '--password-stdin'],
+    { input: 'VinhLong@2026\n' });
+    assert.equal(lead.status, 0, lead.stderr);
     const tk = (u, env) =>
         egovCli(['token', '--data-dir', dataDir, '--user', u, '--ttl', '86400'], { env }).stdout.trim().split(/\s+/).pop();
 
@@ -48,7 +53,7 @@ test('statistics match a hand-computed expectation; scope, CSV, bad parameters',
     let url = srv.url;
     const tok = {};
     const users = ['congdan1', 'congdan2', 'tp.tiepnhan', 'tp.chuyenvien', 'tp.truongphong', 'tp.giamdoc',
-        'xd.tiepnhan', 'xd.chuyenvien', 'hcc.tiepnhan', 'kiemtra'];
+        'xd.tiepnhan', 'xd.chuyenvien', 'hcc.tiepnhan', 'kiemtra', 'ubnd.lanhdao'];
     for (const u of users) tok[u] = tk(u, env);
     const ready = (await request(`${url}/api/v1/procedures/${P_TP}`)).status === 200 &&
         (await request(`${url}/api/v1/tasks`, { token: tok['tp.chuyenvien'] })).status === 200;
@@ -219,6 +224,11 @@ test('statistics match a hand-computed expectation; scope, CSV, bad parameters',
         assert.equal(r.status, 200, r.text);
         assert.deepEqual(r.json.items.map((x) => x.key), [XD]);
         assert.equal(r.json.total.received, 1);
+        r = await get('ubnd.lanhdao', 'dossiers?group_by=agency');
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(r.json.items.map((x) => x.key), [TP, XD]);
+        r = await get('ubnd.lanhdao', `dossiers?group_by=agency&agency=${XD}`);
+        assert.deepEqual(r.json.items.map((x) => [x.key, x.received]), [[XD, 1]]);
         r = await get('xd.chuyenvien', `dossiers?group_by=agency&agency=${TP}`);
         assert.equal(r.status, 403);
         assert.match(r.headers.get('content-type'), /problem\+json/);
