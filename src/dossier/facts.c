@@ -68,33 +68,50 @@ static int load_fact(eg_conn *c, int64_t id, fact *f)
     return rc;
 }
 
-/* Adds sign × the fact's contribution to its rollup bucket. */
+#define ROLLUP_SET                                                                                 \
+    "received = %1$s.received + excluded.received, open_n = %1$s.open_n + excluded.open_n, "       \
+    "on_time = %1$s.on_time + excluded.on_time, late = %1$s.late + excluded.late, "                \
+    "closed = %1$s.closed + excluded.closed, rated = %1$s.rated + excluded.rated, "                \
+    "rating_sum = %1$s.rating_sum + excluded.rating_sum, r1 = %1$s.r1 + excluded.r1, "             \
+    "r2 = %1$s.r2 + excluded.r2, r3 = %1$s.r3 + excluded.r3, r4 = %1$s.r4 + excluded.r4, "         \
+    "r5 = %1$s.r5 + excluded.r5"
+
+/* Adds sign × the fact's contribution to its buckets in both rollups. */
 static int bump(eg_conn *c, const fact *f, int sign)
 {
     int64_t r[5] = {0};
     if (f->rating >= 1 && f->rating <= 5)
         r[f->rating - 1] = sign;
-    return eg_exec(
-        c, NULL,
-        "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, channel, "
-        "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT (month, agency_code, procedure_code, field, channel) DO UPDATE SET "
-        "received = dossier_fact_months.received + excluded.received, "
-        "open_n = dossier_fact_months.open_n + excluded.open_n, "
-        "on_time = dossier_fact_months.on_time + excluded.on_time, "
-        "late = dossier_fact_months.late + excluded.late, "
-        "closed = dossier_fact_months.closed + excluded.closed, "
-        "rated = dossier_fact_months.rated + excluded.rated, "
-        "rating_sum = dossier_fact_months.rating_sum + excluded.rating_sum, "
-        "r1 = dossier_fact_months.r1 + excluded.r1, r2 = dossier_fact_months.r2 + excluded.r2, "
-        "r3 = dossier_fact_months.r3 + excluded.r3, r4 = dossier_fact_months.r4 + excluded.r4, "
-        "r5 = dossier_fact_months.r5 + excluded.r5",
-        "itttillllllllllll", (int)(f->day / 100), f->agency, f->procedure, f->field, f->channel,
-        (int64_t)sign, (int64_t)(f->state == ST_OPEN ? sign : 0),
-        (int64_t)(f->state == ST_ON_TIME ? sign : 0), (int64_t)(f->state == ST_LATE ? sign : 0),
-        (int64_t)(f->state == ST_CLOSED ? sign : 0), (int64_t)(f->rating ? sign : 0),
-        (int64_t)(sign * f->rating), r[0], r[1], r[2], r[3], r[4]);
+    int64_t v[7] = {sign,
+                    f->state == ST_OPEN ? sign : 0,
+                    f->state == ST_ON_TIME ? sign : 0,
+                    f->state == ST_LATE ? sign : 0,
+                    f->state == ST_CLOSED ? sign : 0,
+                    f->rating ? sign : 0,
+                    (int64_t)sign * f->rating};
+    static char sql_p[2048], sql_a[2048];
+    if (!sql_p[0]) {
+        snprintf(sql_a, sizeof sql_a,
+                 "INSERT INTO dossier_fact_months_agency (month, agency_code, field, channel, "
+                 "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, agency_code, "
+                 "field, channel) DO UPDATE SET " ROLLUP_SET,
+                 "dossier_fact_months_agency");
+        snprintf(sql_p, sizeof sql_p,
+                 "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, "
+                 "channel, received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, "
+                 "r3, r4, r5) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, "
+                 "agency_code, procedure_code, field, channel) DO UPDATE SET " ROLLUP_SET,
+                 "dossier_fact_months");
+    }
+    int month = (int)(f->day / 100);
+    int rc =
+        eg_exec(c, NULL, sql_p, "itttillllllllllll", month, f->agency, f->procedure, f->field,
+                f->channel, v[0], v[1], v[2], v[3], v[4], v[5], v[6], r[0], r[1], r[2], r[3], r[4]);
+    if (!rc)
+        rc = eg_exec(c, NULL, sql_a, "ittillllllllllll", month, f->agency, f->field, f->channel,
+                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], r[0], r[1], r[2], r[3], r[4]);
+    return rc;
 }
 
 static void lookup_field(eg_conn *c, const char *procedure, char *out, size_t n)
@@ -353,13 +370,16 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
     eg_buf sql = EG_BUF_INIT;
     eg_buf_puts(&sql, "SELECT k, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g), SUM(h1), "
                       "SUM(h2), SUM(h3), SUM(h4), SUM(h5), SUM(o) FROM (");
+    /* the small rollup (no procedure) serves everything but procedure groups and filters */
+    const char *rollup = q->group == EG_DS_BY_PROCEDURE || q->procedure_code
+                             ? "dossier_fact_months"
+                             : "dossier_fact_months_agency";
     if (use_months) {
         eg_buf_printf(&sql,
                       "SELECT %s AS k, received AS a, open_n AS b, on_time AS c, late AS d, "
                       "closed AS e, rated AS f, rating_sum AS g, r1 AS h1, r2 AS h2, r3 AS h3, "
-                      "r4 AS h4, r5 AS h5, 0 AS o FROM dossier_fact_months WHERE month >= ? AND "
-                      "month <= ?",
-                      km);
+                      "r4 AS h4, r5 AS h5, 0 AS o FROM %s WHERE month >= ? AND month <= ?",
+                      km, rollup);
         filters_sql(&sql, q);
         eg_buf_puts(&sql, " UNION ALL ");
     }
@@ -455,10 +475,11 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
 int eg_dossier_stats_agencies(eg_conn *c, eg_arena *a, const char ***out, int *n)
 {
     eg_stmt *st;
-    int rc = eg_query(c, &st,
-                      "SELECT DISTINCT agency_code FROM dossier_fact_months WHERE received > 0 "
-                      "ORDER BY agency_code",
-                      "");
+    int rc =
+        eg_query(c, &st,
+                 "SELECT DISTINCT agency_code FROM dossier_fact_months_agency WHERE received > 0 "
+                 "ORDER BY agency_code",
+                 "");
     if (rc)
         return rc;
     int cap = 16, k = 0;
@@ -476,6 +497,39 @@ int eg_dossier_stats_agencies(eg_conn *c, eg_arena *a, const char ***out, int *n
     *out = v;
     *n = k;
     return 0;
+}
+
+#define SUMS_SQL                                                                                   \
+    "COUNT(*), SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN state = 2 THEN 1 ELSE 0 " \
+    "END), SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN state = 4 THEN 1 ELSE 0 "     \
+    "END), SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END), SUM(COALESCE(rating, 0)), SUM(CASE WHEN "  \
+    "rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN "   \
+    "rating = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 4 THEN 1 ELSE 0 END), SUM(CASE WHEN "   \
+    "rating = 5 THEN 1 ELSE 0 END)"
+#define COUNT_COLS "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5"
+
+int eg__ds_facts_rebuild(eg_conn *c)
+{
+    int rc = eg_exec(c, NULL, "DELETE FROM dossier_fact_months", "");
+    if (!rc)
+        rc = eg_exec(c, NULL, "DELETE FROM dossier_fact_months_agency", "");
+    if (!rc)
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, "
+                     "channel, " COUNT_COLS ") SELECT received_day / 100, agency_code, "
+                     "procedure_code, field, channel, " SUMS_SQL " FROM dossier_facts GROUP BY "
+                     "received_day / 100, agency_code, procedure_code, field, channel",
+                     "");
+    if (!rc)
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO dossier_fact_months_agency (month, agency_code, field, "
+                     "channel, " COUNT_COLS
+                     ") SELECT month, agency_code, field, channel, SUM(received), "
+                     "SUM(open_n), SUM(on_time), SUM(late), SUM(closed), SUM(rated), "
+                     "SUM(rating_sum), SUM(r1), SUM(r2), SUM(r3), SUM(r4), SUM(r5) FROM "
+                     "dossier_fact_months GROUP BY month, agency_code, field, channel",
+                     "");
+    return rc;
 }
 
 /* ------------------------------------------------------------------ bench seed */
@@ -568,23 +622,9 @@ int eg_dossier_facts_bench_seed(eg_conn *c, int64_t n, uint64_t seed, int32_t en
         }
         eg_stmt_done(st);
     }
-    /* the rollup is rebuilt from all facts (real and synthetic) */
+    /* the rollups are rebuilt from all facts (real and synthetic) */
     if (!rc)
-        rc = eg_exec(c, NULL, "DELETE FROM dossier_fact_months", "");
-    if (!rc)
-        rc = eg_exec(
-            c, NULL,
-            "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, channel, "
-            "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) "
-            "SELECT received_day / 100, agency_code, procedure_code, field, channel, COUNT(*), "
-            "SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN state = 2 THEN 1 ELSE 0 "
-            "END), SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN state = 4 THEN 1 "
-            "ELSE 0 END), SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END), SUM(COALESCE(rating, 0)), "
-            "SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 "
-            "END), SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 4 THEN 1 "
-            "ELSE 0 END), SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) FROM dossier_facts GROUP "
-            "BY received_day / 100, agency_code, procedure_code, field, channel",
-            "");
+        rc = eg__ds_facts_rebuild(c);
     if (rc) {
         eg_tx_rollback(c);
         return rc;

@@ -68,6 +68,8 @@ int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action
 /* Brings the dossier's statistics fact and monthly rollup in line with its row (facts.c);
  * called once per transition and after a rating, inside the caller's transaction. */
 int eg__ds_facts_sync(eg_conn *c, int64_t id);
+/* Rebuilds both monthly rollups from the fact rows (inside the caller's transaction). */
+int eg__ds_facts_rebuild(eg_conn *c);
 /* The dossier as JSON (timeline included). */
 json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal);
 json_t *eg__ds_timeline(eg_conn *c, const char *code, int with_actor);

@@ -40,7 +40,8 @@ static int setup_backend(void **state, const char *pg)
     if (pg)
         eg_exec_script(eg_db_conn(f->db),
                        "DROP TABLE IF EXISTS dossier_facts; DROP TABLE IF EXISTS "
-                       "dossier_fact_months; DELETE FROM dossiers; DELETE FROM schema_migrations "
+                       "dossier_fact_months; DROP TABLE IF EXISTS dossier_fact_months_agency; "
+                       "DELETE FROM dossiers; DELETE FROM schema_migrations "
                        "WHERE module = 'dossier' AND version = 10;");
     int applied = 0;
     if (eg_migrate(f->db, modules, &applied, err, sizeof(err)) != EG_OK) {
@@ -73,10 +74,12 @@ static int teardown(void **state)
     return 0;
 }
 
+static void assert_rollup_consistent(eg_conn *c);
+
 /* ---- naive reference: every fact row in memory */
 
 typedef struct {
-    char agency[16];
+    char agency[16], procedure[32], field[16];
     int channel, day, state, rating;
     int64_t due;
 } nfact;
@@ -85,8 +88,8 @@ static nfact *all_facts(eg_conn *c, int *n)
 {
     eg_stmt *st;
     assert_int_equal(eg_query(c, &st,
-                              "SELECT agency_code, channel, received_day, state, rating, due_at "
-                              "FROM dossier_facts",
+                              "SELECT agency_code, channel, received_day, state, rating, due_at, "
+                              "procedure_code, field FROM dossier_facts",
                               ""),
                      0);
     int cap = 1024, k = 0;
@@ -100,6 +103,8 @@ static nfact *all_facts(eg_conn *c, int *n)
         v[k].state = (int)eg_col_int64(st, 3);
         v[k].rating = eg_col_is_null(st, 4) ? 0 : (int)eg_col_int64(st, 4);
         v[k].due = eg_col_is_null(st, 5) ? 0 : eg_col_int64(st, 5);
+        snprintf(v[k].procedure, sizeof v[k].procedure, "%s", eg_col_text(st, 6));
+        snprintf(v[k].field, sizeof v[k].field, "%s", eg_col_text(st, 7));
         k++;
     }
     eg_stmt_done(st);
@@ -116,6 +121,12 @@ static void key_of(int group, const nfact *x, char *out, size_t n)
         break;
     case EG_DS_BY_CHANNEL:
         snprintf(out, n, "%d", x->channel);
+        break;
+    case EG_DS_BY_PROCEDURE:
+        snprintf(out, n, "%s", x->procedure);
+        break;
+    case EG_DS_BY_FIELD:
+        snprintf(out, n, "%s", x->field);
         break;
     case EG_DS_BY_MONTH:
         snprintf(out, n, "%04d-%02d", d / 10000, d / 100 % 100);
@@ -166,14 +177,15 @@ static int collect(void *ctx, const eg_dossier_stats_row *x)
 }
 
 static void check_query(eg_conn *c, const nfact *facts, int nf, int group, int from, int to,
-                        const char *agency, int channel, int64_t now)
+                        const char *agency, int channel, const char *procedure, int64_t now)
 {
     aggs *want = calloc(1, sizeof *want), *got = calloc(1, sizeof *got);
     for (int i = 0; i < nf; i++) {
         const nfact *x = &facts[i];
         if ((from && x->day < from) || (to && x->day > to))
             continue;
-        if ((agency && strcmp(agency, x->agency)) || (channel && channel != x->channel))
+        if ((agency && strcmp(agency, x->agency)) || (channel && channel != x->channel) ||
+            (procedure && strcmp(procedure, x->procedure)))
             continue;
         char k[32];
         key_of(group, x, k, sizeof k);
@@ -194,6 +206,7 @@ static void check_query(eg_conn *c, const nfact *facts, int nf, int group, int f
                                 .agencies = agency ? one : NULL,
                                 .nagencies = agency ? 1 : 0,
                                 .channel = channel,
+                                .procedure_code = procedure,
                                 .now_ms = now};
     assert_int_equal(eg_dossier_stats(c, &q, collect, got), 0);
     if (want->n != got->n)
@@ -219,6 +232,7 @@ static void stats_match_naive_counts(void **state)
     struct fixture *f = *state;
     eg_conn *c = eg_db_conn(f->db);
     assert_int_equal(eg_dossier_facts_bench_seed(c, 4000, 7, 20261127, 1), 0);
+    assert_rollup_consistent(c);
     int nf = 0;
     nfact *facts = all_facts(c, &nf);
     assert_int_equal(nf, 4000);
@@ -237,16 +251,18 @@ static void stats_match_naive_counts(void **state)
         {0, 20240615},
         {20261127, 20261127},
     };
-    static const int groups[] = {EG_DS_BY_NONE,  EG_DS_BY_AGENCY,  EG_DS_BY_CHANNEL,
-                                 EG_DS_BY_MONTH, EG_DS_BY_QUARTER, EG_DS_BY_YEAR};
+    static const int groups[] = {EG_DS_BY_NONE,      EG_DS_BY_AGENCY,  EG_DS_BY_CHANNEL,
+                                 EG_DS_BY_MONTH,     EG_DS_BY_QUARTER, EG_DS_BY_YEAR,
+                                 EG_DS_BY_PROCEDURE, EG_DS_BY_FIELD};
     for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-            check_query(c, facts, nf, groups[g], ranges[r][0], ranges[r][1], NULL, 0, now);
-            check_query(c, facts, nf, groups[g], ranges[r][0], ranges[r][1], "000.00.24.H61", 0,
-                        now);
-            check_query(c, facts, nf, groups[g], ranges[r][0], ranges[r][1], NULL, 2, now);
+            int from = ranges[r][0], to = ranges[r][1], gr = groups[g];
+            check_query(c, facts, nf, gr, from, to, NULL, 0, NULL, now);
+            check_query(c, facts, nf, gr, from, to, "000.00.24.H61", 0, NULL, now);
+            check_query(c, facts, nf, gr, from, to, NULL, 2, NULL, now);
+            check_query(c, facts, nf, gr, from, to, NULL, 0, "9.000004.000.00.00.H61", now);
         }
-    check_query(c, facts, nf, EG_DS_BY_DAY, 20250110, 20250305, NULL, 0, now);
+    check_query(c, facts, nf, EG_DS_BY_DAY, 20250110, 20250305, NULL, 0, NULL, now);
     free(facts);
 
     eg_dossier_stats_query bad = {.group = EG_DS_BY_AGENCY, .from_day = 20250230};
@@ -259,28 +275,34 @@ static void stats_match_naive_counts(void **state)
     assert_int_equal(eg_dossier_stats(c, &bad, collect, NULL), EG_EINVAL);
 }
 
-/* The rollup equals a GROUP BY of the facts (rows with all-zero counts ignored). */
+/* Each rollup equals a GROUP BY of the facts (rows with all-zero counts ignored). */
 static void assert_rollup_consistent(eg_conn *c)
 {
-    int64_t diff = -1;
-    assert_int_equal(
-        eg_query_int64(
-            c, &diff,
-            "SELECT COUNT(*) FROM (SELECT received_day / 100 AS month, agency_code, "
-            "procedure_code, field, channel, COUNT(*) AS received, SUM(CASE WHEN state = 1 THEN 1 "
-            "ELSE 0 END) AS open_n, SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS on_time, "
-            "SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END) AS late, SUM(CASE WHEN state = 4 THEN 1 "
-            "ELSE 0 END) AS closed, SUM(COALESCE(rating, 0)) AS rating_sum FROM dossier_facts "
-            "GROUP BY received_day / 100, agency_code, procedure_code, field, channel) g FULL "
-            "OUTER JOIN (SELECT * FROM dossier_fact_months WHERE received <> 0 OR open_n <> 0 OR "
-            "on_time <> 0 OR late <> 0 OR closed <> 0 OR rating_sum <> 0) m ON g.month = m.month "
-            "AND g.agency_code = m.agency_code AND g.procedure_code = m.procedure_code AND "
-            "g.field = m.field AND g.channel = m.channel WHERE g.month IS NULL OR m.month IS NULL "
-            "OR g.received <> m.received OR g.open_n <> m.open_n OR g.on_time <> m.on_time OR "
-            "g.late <> m.late OR g.closed <> m.closed OR g.rating_sum <> m.rating_sum",
-            ""),
-        0);
-    assert_int_equal(diff, 0);
+    static const char *const keys[] = {"agency_code, procedure_code, field, channel",
+                                       "agency_code, field, channel"};
+    static const char *const tables[] = {"dossier_fact_months", "dossier_fact_months_agency"};
+    static const char *const joins[] = {
+        "g.agency_code = m.agency_code AND g.procedure_code = m.procedure_code AND g.field = "
+        "m.field AND g.channel = m.channel",
+        "g.agency_code = m.agency_code AND g.field = m.field AND g.channel = m.channel"};
+    for (int i = 0; i < 2; i++) {
+        char sql[3000];
+        snprintf(sql, sizeof sql,
+                 "SELECT COUNT(*) FROM (SELECT received_day / 100 AS month, %s, COUNT(*) AS "
+                 "received, SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END) AS open_n, SUM(CASE WHEN "
+                 "state = 2 THEN 1 ELSE 0 END) AS on_time, SUM(CASE WHEN state = 3 THEN 1 ELSE 0 "
+                 "END) AS late, SUM(CASE WHEN state = 4 THEN 1 ELSE 0 END) AS closed, "
+                 "SUM(COALESCE(rating, 0)) AS rating_sum FROM dossier_facts GROUP BY "
+                 "received_day / 100, %s) g FULL OUTER JOIN (SELECT * FROM %s WHERE received <> 0 "
+                 "OR open_n <> 0 OR on_time <> 0 OR late <> 0 OR closed <> 0 OR rating_sum <> 0) "
+                 "m ON g.month = m.month AND %s WHERE g.month IS NULL OR m.month IS NULL OR "
+                 "g.received <> m.received OR g.open_n <> m.open_n OR g.on_time <> m.on_time OR "
+                 "g.late <> m.late OR g.closed <> m.closed OR g.rating_sum <> m.rating_sum",
+                 keys[i], keys[i], tables[i], joins[i]);
+        int64_t diff = -1;
+        assert_int_equal(eg_query_int64(c, &diff, sql, ""), 0);
+        assert_int_equal(diff, 0);
+    }
 }
 
 static void set_status(eg_conn *c, int64_t id, const char *sets)
@@ -319,6 +341,7 @@ static void sync_keeps_rollup_in_step(void **state)
     eg_conn *c = eg_db_conn(f->db);
     assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_facts", ""), 0);
     assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_fact_months", ""), 0);
+    assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_fact_months_agency", ""), 0);
     int64_t t0 = (int64_t)eg_days_from_civil(2026, 3, 2) * 86400000LL + 2 * 3600000LL;
     int64_t a = new_dossier(c, "A", t0, 2);
     int64_t b = new_dossier(c, "B", t0 + 86400000LL * 30, 1);
