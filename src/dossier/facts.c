@@ -68,13 +68,14 @@ static int load_fact(eg_conn *c, int64_t id, fact *f)
     return rc;
 }
 
-#define ROLLUP_SET                                                                                 \
-    "received = %1$s.received + excluded.received, open_n = %1$s.open_n + excluded.open_n, "       \
-    "on_time = %1$s.on_time + excluded.on_time, late = %1$s.late + excluded.late, "                \
-    "closed = %1$s.closed + excluded.closed, rated = %1$s.rated + excluded.rated, "                \
-    "rating_sum = %1$s.rating_sum + excluded.rating_sum, r1 = %1$s.r1 + excluded.r1, "             \
-    "r2 = %1$s.r2 + excluded.r2, r3 = %1$s.r3 + excluded.r3, r4 = %1$s.r4 + excluded.r4, "         \
-    "r5 = %1$s.r5 + excluded.r5"
+/* "col = T.col + excluded.col" for every count column of rollup table T (a literal). */
+#define ROLLUP_SET(T)                                                                              \
+    "received = " T ".received + excluded.received, open_n = " T ".open_n + excluded.open_n, "     \
+    "on_time = " T ".on_time + excluded.on_time, late = " T ".late + excluded.late, closed = " T   \
+    ".closed + excluded.closed, rated = " T ".rated + excluded.rated, rating_sum = " T             \
+    ".rating_sum + excluded.rating_sum, r1 = " T ".r1 + excluded.r1, r2 = " T                      \
+    ".r2 + excluded.r2, r3 = " T ".r3 + excluded.r3, r4 = " T ".r4 + excluded.r4, r5 = " T         \
+    ".r5 + excluded.r5"
 
 /* Adds sign × the fact's contribution to its buckets in both rollups. */
 static int bump(eg_conn *c, const fact *f, int sign)
@@ -89,21 +90,16 @@ static int bump(eg_conn *c, const fact *f, int sign)
                     f->state == ST_CLOSED ? sign : 0,
                     f->rating ? sign : 0,
                     (int64_t)sign * f->rating};
-    static char sql_p[2048], sql_a[2048];
-    if (!sql_p[0]) {
-        snprintf(sql_a, sizeof sql_a,
-                 "INSERT INTO dossier_fact_months_agency (month, agency_code, field, channel, "
-                 "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) "
-                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, agency_code, "
-                 "field, channel) DO UPDATE SET " ROLLUP_SET,
-                 "dossier_fact_months_agency");
-        snprintf(sql_p, sizeof sql_p,
-                 "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, "
-                 "channel, received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, "
-                 "r3, r4, r5) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, "
-                 "agency_code, procedure_code, field, channel) DO UPDATE SET " ROLLUP_SET,
-                 "dossier_fact_months");
-    }
+    static const char *sql_a =
+        "INSERT INTO dossier_fact_months_agency (month, agency_code, field, channel, received, "
+        "open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, agency_code, field, channel) DO "
+        "UPDATE SET " ROLLUP_SET("dossier_fact_months_agency");
+    static const char *sql_p =
+        "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, channel, "
+        "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, agency_code, procedure_code, "
+        "field, channel) DO UPDATE SET " ROLLUP_SET("dossier_fact_months");
     int month = (int)(f->day / 100);
     int rc =
         eg_exec(c, NULL, sql_p, "itttillllllllllll", month, f->agency, f->procedure, f->field,
