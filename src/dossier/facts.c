@@ -331,14 +331,18 @@ static int ymd_ok(int32_t v)
     return eg_date_valid(v / 10000, v / 100 % 100, v % 100);
 }
 
+/* Each branch is aggregated by key before the union (far fewer rows to merge). */
 static const char *FACT_SUMS =
-    "1 AS a, CASE WHEN state = 1 THEN 1 ELSE 0 END AS b, "
-    "CASE WHEN state = 2 THEN 1 ELSE 0 END AS c, CASE WHEN state = 3 THEN 1 ELSE 0 END AS d, "
-    "CASE WHEN state = 4 THEN 1 ELSE 0 END AS e, CASE WHEN rating > 0 THEN 1 ELSE 0 END AS f, "
-    "COALESCE(rating, 0) AS g, CASE WHEN rating = 1 THEN 1 ELSE 0 END AS h1, "
-    "CASE WHEN rating = 2 THEN 1 ELSE 0 END AS h2, CASE WHEN rating = 3 THEN 1 ELSE 0 END AS h3, "
-    "CASE WHEN rating = 4 THEN 1 ELSE 0 END AS h4, CASE WHEN rating = 5 THEN 1 ELSE 0 END AS h5, "
-    "0 AS o";
+    "COUNT(*) AS a, SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END) AS b, "
+    "SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS c, "
+    "SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END) AS d, "
+    "SUM(CASE WHEN state = 4 THEN 1 ELSE 0 END) AS e, "
+    "SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END) AS f, SUM(COALESCE(rating, 0)) AS g, "
+    "SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END) AS h1, "
+    "SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END) AS h2, "
+    "SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END) AS h3, "
+    "SUM(CASE WHEN rating = 4 THEN 1 ELSE 0 END) AS h4, "
+    "SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS h5, 0 AS o";
 
 int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_stats_fn fn, void *ctx)
 {
@@ -372,12 +376,13 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
                              : "dossier_fact_months_agency";
     if (use_months) {
         eg_buf_printf(&sql,
-                      "SELECT %s AS k, received AS a, open_n AS b, on_time AS c, late AS d, "
-                      "closed AS e, rated AS f, rating_sum AS g, r1 AS h1, r2 AS h2, r3 AS h3, "
-                      "r4 AS h4, r5 AS h5, 0 AS o FROM %s WHERE month >= ? AND month <= ?",
+                      "SELECT %s AS k, SUM(received) AS a, SUM(open_n) AS b, SUM(on_time) AS c, "
+                      "SUM(late) AS d, SUM(closed) AS e, SUM(rated) AS f, SUM(rating_sum) AS g, "
+                      "SUM(r1) AS h1, SUM(r2) AS h2, SUM(r3) AS h3, SUM(r4) AS h4, SUM(r5) AS h5, "
+                      "0 AS o FROM %s WHERE month >= ? AND month <= ?",
                       km, rollup);
         filters_sql(&sql, q);
-        eg_buf_puts(&sql, " UNION ALL ");
+        eg_buf_puts(&sql, " GROUP BY 1 UNION ALL ");
     }
     for (int i = 0; i < 2; i++) {
         if (rg[i][0] > rg[i][1])
@@ -387,15 +392,15 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
                       "received_day <= ?",
                       kf, FACT_SUMS);
         filters_sql(&sql, q);
-        eg_buf_puts(&sql, " UNION ALL ");
+        eg_buf_puts(&sql, " GROUP BY 1 UNION ALL ");
     }
     eg_buf_printf(&sql,
-                  "SELECT %s AS k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 FROM "
+                  "SELECT %s AS k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*) FROM "
                   "dossier_facts WHERE state = 1 AND due_at > 0 AND due_at < ? AND "
                   "received_day >= ? AND received_day <= ?",
                   kf);
     filters_sql(&sql, q);
-    eg_buf_puts(&sql, ") t GROUP BY k ORDER BY k");
+    eg_buf_puts(&sql, " GROUP BY 1) t GROUP BY k ORDER BY k");
 
     eg_stmt *st;
     int rc = eg_prepare(c, eg_buf_cstr(&sql), &st);
