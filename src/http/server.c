@@ -1,9 +1,10 @@
 /*
  * server.c - the libmicrohttpd daemon and the life of one request.
  *
- * MHD runs a pool of worker threads (epoll, one per core by default). For each request the
- * access handler is called several times: once when the headers are in (stage 0: request
- * id, path decoding, routing, body limit from Content-Length), then once per chunk of body
+ * MHD runs a pool of worker threads (epoll; by default 8 per core, at least 16, because
+ * handlers wait for the store's group-commit barrier rather than compute; see pool_size). For each
+ * request the access handler is called several times: once when the headers are in (stage 0:
+ * request id, path decoding, routing, body limit from Content-Length), then once per chunk of body
  * (accumulated into the request arena up to the route's limit), then a last time with no
  * data, when the handler runs (stage 2). The completion callback records metrics, writes
  * the access log line and frees the arena: one free per request.
@@ -356,9 +357,26 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+/* Worker threads: http.threads when set, else max(POOL_MIN, POOL_PER_CORE x cores). Handlers
+ * block rather than compute: a write waits for the store's durability barrier (one WAL fsync
+ * shared by every commit of the batch, see src/store/sqlite.c), so one thread per core would
+ * let at most `cores` commits share an fsync. Idle workers cost a stack mapping and no RSS
+ * until they run; each opens its database connection on first use. */
+#define POOL_MIN      16
+#define POOL_PER_CORE 8
+#define POOL_MAX      256
+
 static unsigned pool_size(int threads)
 {
-    long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    long n = threads;
+    if (n <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? cores * POOL_PER_CORE : POOL_MIN;
+        if (n < POOL_MIN)
+            n = POOL_MIN;
+    }
+    if (n > POOL_MAX)
+        n = POOL_MAX;
     return n > 1 ? (unsigned)n : 1; /* 1: MHD's one internal thread, no pool */
 }
 

@@ -23,6 +23,20 @@ enum { EG__COL_NULL, EG__COL_INT, EG__COL_REAL, EG__COL_BOOL, EG__COL_TEXT, EG__
 
 struct eg_backend;
 
+/* The durability barrier of one eg_db (group commit, see sqlite.c): commits take a sequence
+ * number once their COMMIT returned; one waiter at a time (the leader) syncs the log for
+ * everything committed so far and publishes it; the others wait on cv. Guarded by mu. */
+struct eg__barrier {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t committed; /* highest sequence number handed out */
+    uint64_t synced;    /* every commit with seq <= synced is durable */
+    uint64_t failed;    /* commits with seq <= failed got EG_EIO (their sync failed) */
+    int syncing;        /* a leader is syncing right now */
+    uint64_t syncs;     /* log syncs done (statistics and tests) */
+    uint64_t waits;     /* commits that went through the barrier */
+};
+
 struct eg_db {
     const struct eg_backend *be;
     int kind;           /* EG_DB_SQLITE | EG_DB_POSTGRES */
@@ -31,6 +45,7 @@ struct eg_db {
     pthread_mutex_t mu; /* guards conns */
     eg_conn *conns;     /* every open connection (linked by next) */
     atomic_uint_fast64_t tx_count;
+    struct eg__barrier bar; /* SQLite group commit; unused by PostgreSQL */
 };
 
 struct eg_conn {
@@ -115,5 +130,9 @@ int eg__migrate_list(eg_db *db, const struct eg_migration *list, const char *con
                      int *applied, char *err, size_t errlen);
 int eg__migrations_current_list(eg_db *db, const struct eg_migration *list,
                                 const char *const *modules);
+
+/* Group-commit statistics of db: log syncs done and commits acknowledged through the
+ * barrier (SQLite; both 0 on PostgreSQL). */
+void eg__db_sync_stats(eg_db *db, uint64_t *syncs, uint64_t *commits);
 
 #endif

@@ -126,12 +126,16 @@ int eg_db_open(const char *url, eg_db **out, char *err, size_t errlen)
     db->target = eg_strdup(target);
     atomic_init(&db->tx_count, 0);
     pthread_mutex_init(&db->mu, NULL);
+    pthread_mutex_init(&db->bar.mu, NULL);
+    pthread_cond_init(&db->bar.cv, NULL);
     if (pthread_key_create(&db->key, conn_thread_exit) != 0)
         eg_panic("store: pthread_key_create failed");
     eg_conn *c = conn_new(db, err, errlen);
     if (!c) {
         pthread_key_delete(db->key);
         pthread_mutex_destroy(&db->mu);
+        pthread_mutex_destroy(&db->bar.mu);
+        pthread_cond_destroy(&db->bar.cv);
         free(db->target);
         free(db);
         return EG_EDB;
@@ -159,6 +163,8 @@ void eg_db_close(eg_db *db)
         c = next;
     }
     pthread_mutex_destroy(&db->mu);
+    pthread_mutex_destroy(&db->bar.mu);
+    pthread_cond_destroy(&db->bar.cv);
     free(db->target);
     free(db);
 }
@@ -207,6 +213,16 @@ const char *eg_conn_errmsg(eg_conn *c)
 uint64_t eg_db_tx_count(const eg_db *db)
 {
     return atomic_load(&((eg_db *)db)->tx_count);
+}
+
+/* Group-commit statistics (see sqlite.c): log syncs and commits acknowledged through the
+ * durability barrier of db. */
+void eg__db_sync_stats(eg_db *db, uint64_t *syncs, uint64_t *commits)
+{
+    pthread_mutex_lock(&db->bar.mu);
+    *syncs = db->bar.syncs;
+    *commits = db->bar.waits;
+    pthread_mutex_unlock(&db->bar.mu);
 }
 
 /* ------------------------------------------------------------------ statement cache */

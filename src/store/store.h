@@ -28,7 +28,8 @@ typedef struct eg_conn eg_conn;
 typedef struct eg_stmt eg_stmt;
 
 /* url: "sqlite:/path/to/egov.db" (or a plain path) or "postgresql://user@host:port/db"
- * (also "postgres://"). SQLite: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout 5 s.
+ * (also "postgres://"). SQLite: WAL, synchronous=NORMAL + group commit (a commit returns once
+ * the WAL is fsynced past it, see sqlite.c), foreign_keys=ON, busy_timeout 5 s.
  * PostgreSQL: synchronous_commit on. Returns EG_EDB / EG_EIO with a message in err. */
 int eg_db_open(const char *url, eg_db **out, char *err, size_t errlen);
 void eg_db_close(eg_db *db); /* closes every connection; no statement may be in use */
@@ -83,8 +84,9 @@ int eg_exec_script(eg_conn *c, const char *sql);
  * integers, NULL -> null). */
 int eg_query_json(eg_conn *c, json_t **out, const char *sql, const char *types, ...);
 
-/* Transactions. Nested calls use savepoints. SQLite takes the write lock at begin
- * (BEGIN IMMEDIATE) so writers queue instead of failing on upgrade. */
+/* Transactions. Nested calls use savepoints. The outermost commit returns once durable. SQLite
+ * takes the write lock at begin (BEGIN IMMEDIATE) so writers queue instead of failing on upgrade.
+ */
 int eg_tx_begin(eg_conn *c);
 int eg_tx_commit(eg_conn *c);
 int eg_tx_rollback(eg_conn *c);

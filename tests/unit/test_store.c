@@ -654,6 +654,112 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(eg_db_tx_count(f->db) - before, WRITERS * INSERTS);
 }
 
+/* ------------------------------------------------------------------ group commit (SQLite) */
+
+#define GC_THREADS 32
+#define GC_COMMITS 40
+
+typedef struct {
+    eg_db *db;
+    int thread;
+    int failures;  /* statements that failed */
+    int too_early; /* commits acknowledged before the barrier covered them */
+} gc_arg;
+
+static uint64_t bar_read(eg_db *db, int synced)
+{
+    pthread_mutex_lock(&db->bar.mu);
+    uint64_t v = synced ? db->bar.synced : db->bar.committed;
+    pthread_mutex_unlock(&db->bar.mu);
+    return v;
+}
+
+/* Each commit must come back only when the barrier's synced sequence passed every sequence
+ * number handed out before it started (its own is later than those). */
+static void *gc_writer(void *p)
+{
+    gc_arg *w = p;
+    eg_conn *c = eg_db_conn(w->db);
+    for (int i = 0; i < GC_COMMITS; i++) {
+        uint64_t before = bar_read(w->db, 0);
+        int rc = eg_tx_begin(c);
+        if (rc == 0) {
+            rc = eg_exec(c, NULL, "INSERT INTO gc (thread, seq) VALUES (?, ?)", "ii", w->thread, i);
+            rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
+        }
+        if (rc)
+            w->failures++;
+        else if (bar_read(w->db, 1) <= before)
+            w->too_early++;
+    }
+    /* autocommit writes: one run to DONE, one INSERT ... RETURNING read once (commits at reset) */
+    uint64_t before = bar_read(w->db, 0);
+    if (eg_exec(c, NULL, "INSERT INTO gc (thread, seq) VALUES (?, ?)", "ii", w->thread, 1000))
+        w->failures++;
+    else if (bar_read(w->db, 1) <= before)
+        w->too_early++;
+    before = bar_read(w->db, 0);
+    int64_t id = 0;
+    if (eg_query_int64(c, &id, "INSERT INTO gc (thread, seq) VALUES (?, ?) RETURNING seq", "ii",
+                       w->thread, 1001))
+        w->failures++;
+    else if (bar_read(w->db, 1) <= before)
+        w->too_early++;
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    fixture *f = *state;
+    eg_conn *c = eg_db_conn(f->db);
+    int64_t v = -1;
+    assert_int_equal(eg_query_int64(c, &v, "PRAGMA synchronous", ""), 0);
+    assert_int_equal(v, 1); /* NORMAL: the barrier syncs, not each COMMIT */
+    char *mode = NULL;
+    eg_arena *a = eg_arena_new(0);
+    assert_int_equal(eg_query_text(c, a, &mode, "PRAGMA journal_mode", ""), 0);
+    assert_string_equal(mode, "wal");
+    eg_arena_free(a);
+    ddl(f, "CREATE TABLE gc (thread INTEGER NOT NULL, seq INTEGER NOT NULL, "
+           "PRIMARY KEY (thread, seq))");
+    uint64_t syncs0, waits0, syncs1, waits1;
+    eg__db_sync_stats(f->db, &syncs0, &waits0);
+    assert_true(waits0 >= 1); /* the autocommit DDL went through the barrier */
+    /* reads do not wait for the barrier */
+    assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM gc"), 0);
+    eg__db_sync_stats(f->db, &syncs1, &waits1);
+    assert_int_equal(waits1, waits0);
+    pthread_t t[GC_THREADS];
+    gc_arg args[GC_THREADS];
+    memset(args, 0, sizeof(args));
+    for (int i = 0; i < GC_THREADS; i++) {
+        args[i].db = f->db;
+        args[i].thread = i;
+        assert_int_equal(pthread_create(&t[i], NULL, gc_writer, &args[i]), 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < GC_THREADS; i++) {
+        assert_int_equal(args[i].failures, 0);
+        assert_int_equal(args[i].too_early, 0);
+    }
+    assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM gc"), GC_THREADS * (GC_COMMITS + 2));
+    eg__db_sync_stats(f->db, &syncs1, &waits1);
+    uint64_t commits = waits1 - waits0, syncs = syncs1 - syncs0;
+    assert_int_equal(commits, GC_THREADS * (GC_COMMITS + 2));
+    assert_true(syncs >= 1);
+    assert_true(syncs <= commits);
+    fprintf(stderr, "# group commit: %llu commits, %llu WAL syncs\n", (unsigned long long)commits,
+            (unsigned long long)syncs);
+    /* everything is there for a new connection of another eg_db too */
+    eg_db *db2 = NULL;
+    char err[256];
+    assert_int_equal(eg_db_open(f->url, &db2, err, sizeof(err)), 0);
+    assert_int_equal(count_rows(eg_db_conn(db2), "SELECT COUNT(*) FROM gc"),
+                     GC_THREADS * (GC_COMMITS + 2));
+    eg_db_close(db2);
+}
+
 /* ------------------------------------------------------------------ JSON, cache, SQL text */
 
 static void test_query_json_types(void **state)
@@ -921,6 +1027,7 @@ int main(void)
     const struct CMUnitTest pg_tests[] = {DB_TESTS(setup_pg)};
     const struct CMUnitTest other_tests[] = {
         cmocka_unit_test(test_pg_rewrite),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_blob_round_trip, setup_blobs, teardown_blobs),
         cmocka_unit_test_setup_teardown(test_blob_bad_and_missing, setup_blobs, teardown_blobs),
     };
