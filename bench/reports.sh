@@ -102,6 +102,9 @@ No peer is named for this bench.
 
 ## In-process (\`egov reports bench-query --repeat $R\`), ms
 
+Wall-clock median and p95, and the median CPU time of the querying thread (the part the other
+engineers' load does not inflate; on a quiet machine the wall time is close to it).
+
 $TABLE
 
 ## HTTP, \`GET /api/v1/reports/dossiers?group_by=G&from=2025-01-15&to=2025-12-20\` (curl, $R sequential), ms
