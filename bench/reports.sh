@@ -95,10 +95,13 @@ No peer is named for this bench.
   after HTTP $LOAD3. The machine is shared by several engineers: numbers taken under load
   overstate the latency; the lead re-runs this on a quiet machine.
 - Design: one fact row per dossier (\`dossier_facts\`) kept by the dossier module's transition
-  recorder, plus a monthly rollup (\`dossier_fact_months\`, key month × agency × procedure ×
-  field × channel). Whole months of a range are read from the rollup, the partial months at
-  its edges from the facts through a covering index on \`received_day\`; "overdue" (depends on
-  the clock) from the facts through the \`(state, due_at)\` index.
+  recorder, and two monthly rollups of it: \`dossier_fact_months_agency\` (month × agency ×
+  field × channel: every grouping and filter except the procedure) and \`dossier_fact_months\`
+  (procedure × month × agency × field × channel: procedure groups and filters). Whole months of
+  a range come from a rollup, the partial months at its edges from the facts through covering
+  indexes on \`(received_day, …)\` and \`(agency_code, received_day, …)\`; "overdue" (depends
+  on the clock) from a partial covering index on the dossiers in progress. Each branch is
+  aggregated before the union.
 
 ## In-process (\`egov reports bench-query --repeat $R\`), ms
 

@@ -98,7 +98,7 @@ static int bump(eg_conn *c, const fact *f, int sign)
     static const char *sql_p =
         "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, channel, "
         "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) VALUES "
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (month, agency_code, procedure_code, "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (procedure_code, month, agency_code, "
         "field, channel) DO UPDATE SET " ROLLUP_SET("dossier_fact_months");
     int month = (int)(f->day / 100);
     int rc =

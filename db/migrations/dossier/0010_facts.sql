@@ -48,7 +48,8 @@ CREATE TABLE dossier_fact_months (
     r3 BIGINT NOT NULL DEFAULT 0,
     r4 BIGINT NOT NULL DEFAULT 0,
     r5 BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (month, agency_code, procedure_code, field, channel)
+    -- procedure first: this rollup only serves procedure groups and filters
+    PRIMARY KEY (procedure_code, month, agency_code, field, channel)
 );
 
 -- the same without the procedure: a few rows per agency and month, for every grouping and
