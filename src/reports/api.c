@@ -142,6 +142,10 @@ static const char *key_name(eg_conn *c, eg_arena *a, int group, const char *key)
             snprintf(buf, sizeof buf, "%s", eg_json_str(pj, "name") ? eg_json_str(pj, "name") : "");
             json_decref(pj);
         }
+    } else if (group == EG_DS_BY_FIELD) {
+        rp_state *st = eg__rp_state();
+        const char *n = st ? eg_json_str(st->fields, key) : NULL;
+        snprintf(buf, sizeof buf, "%s", n ? n : "");
     } else if (group == EG_DS_BY_CHANNEL) {
         snprintf(buf, sizeof buf, "%s", channel_name(atoi(key)));
     } else if (group == EG_DS_BY_NONE) {

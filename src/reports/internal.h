@@ -15,6 +15,7 @@
 typedef struct {
     eg_app *app;
     json_t *targets; /* [{level, target_percent, deadline_year, source}] */
+    json_t *fields;  /* {field code: name} from data/catalogs/linhvuc.csv */
     pthread_mutex_t lock;
     char *public_json; /* cached GET /api/v1/public/stats body */
     int64_t public_at; /* eg_mono_ms of the cache fill */

@@ -68,12 +68,35 @@ static json_t *load_targets(eg_app *app)
     return out;
 }
 
+/* Field (lĩnh vực) names from the shared catalogue file data/catalogs/linhvuc.csv. */
+static json_t *load_fields(eg_app *app)
+{
+    json_t *out = json_object();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/catalogs/linhvuc.csv", app->share_dir);
+    eg_buf b = EG_BUF_INIT;
+    eg_arena *a = eg_arena_new(0);
+    eg_csv csv;
+    char err[256] = "";
+    if (!eg_read_file(path, 4u << 20, &b) &&
+        !eg_csv_parse(a, b.data ? b.data : "", b.len, 10000, &csv, err, sizeof err)) {
+        int cc = eg_csv_col(&csv, "MaLinhVuc"), cn = eg_csv_col(&csv, "TenLinhVuc");
+        for (int i = 1; cc >= 0 && cn >= 0 && i < csv.nrows; i++)
+            json_object_set_new(out, eg_csv_get(&csv.rows[i], cc),
+                                json_string(eg_csv_get(&csv.rows[i], cn)));
+    }
+    eg_arena_free(a);
+    eg_buf_free(&b);
+    return out;
+}
+
 static int reports_init(eg_app *app)
 {
     rp = eg_calloc(1, sizeof *rp);
     rp->app = app;
     pthread_mutex_init(&rp->lock, NULL);
     rp->targets = load_targets(app);
+    rp->fields = load_fields(app);
     app->mod[eg_module_slot("reports")] = rp;
     int n = eg_dossier_facts_backfill(eg_db_conn(app->db));
     if (n < 0)
@@ -86,6 +109,7 @@ static void reports_shutdown(eg_app *app)
     if (!rp)
         return;
     json_decref(rp->targets);
+    json_decref(rp->fields);
     free(rp->public_json);
     pthread_mutex_destroy(&rp->lock);
     free(rp);

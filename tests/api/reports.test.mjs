@@ -182,6 +182,7 @@ test('statistics match a hand-computed expectation; scope, CSV, bad parameters',
         a = byKey(r);
         assert.deepEqual(Object.keys(a).sort(), ['lltp', 'xaydung']);
         assert.equal(a.lltp.received, 5);
+        assert.equal(a.xaydung.name, 'Hoạt động xây dựng');
         for (const [g, k] of [['month', '2026-03'], ['quarter', '2026-Q1'], ['year', '2026']]) {
             r = await get('kiemtra', `dossiers?group_by=${g}`);
             assert.deepEqual(r.json.items.map((x) => [x.key, x.received, x.late, x.overdue]), [[k, 6, 1, 2]], g);

@@ -113,7 +113,7 @@ test('public summary page is linked from the portal navigation and shows totals'
     const first = await page.locator('#cards li').first().textContent();
     assert.match(first, /^2\s*Hồ sơ tiếp nhận/);
     await page.locator('#cards').getByText('100%').first().waitFor();
-    await page.locator('#fields tr', { hasText: 'lltp' }).waitFor();
+    await page.locator('#fields tr', { hasText: 'Lý lịch tư pháp' }).waitFor();
     const drawn = await page.evaluate(() => Boolean(globalThis.Chart && globalThis.Chart.getChart(document.getElementById('chart'))));
     assert.ok(drawn);
     const text = await page.locator('main').textContent();

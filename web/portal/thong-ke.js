@@ -35,7 +35,7 @@ function render(s) {
         : '';
     const rows = s.by_field.map((x) => {
         const tr = document.createElement('tr');
-        for (const v of [x.key || 'Chưa phân loại', num(x.received), num(x.resolved), pct(x.on_time_percent), num(x.in_progress)]) {
+        for (const v of [x.name || x.key || 'Chưa phân loại', num(x.received), num(x.resolved), pct(x.on_time_percent), num(x.in_progress)]) {
             const c = document.createElement('td');
             c.textContent = v;
             tr.append(c);
