@@ -95,8 +95,9 @@ static int events(eg_req *r)
     json_t *next = json_null();
     if (n == (size_t)(f.limit > 0 && f.limit <= 500 ? f.limit : 50) && n > 0) {
         char buf[24];
-        snprintf(buf, sizeof(buf), "%lld",
-                 (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
+        snprintf(
+            buf, sizeof(buf), "%lld",
+            (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
         next = json_string(buf);
     }
     return eg_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
