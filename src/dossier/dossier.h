@@ -59,19 +59,19 @@ enum {
 };
 
 typedef struct {
-    int group;                    /* EG_DS_BY_* */
-    int32_t from_day, to_day;     /* VN-local days as yyyymmdd, inclusive; 0 = unbounded */
-    const char *const *agencies;  /* handling agencies to count; NULL = every agency */
-    int nagencies;                /* entries in agencies (0 with non-NULL = nothing) */
-    const char *procedure_code;   /* optional filters (NULL / 0 = any) */
+    int group;                   /* EG_DS_BY_* */
+    int32_t from_day, to_day;    /* VN-local days as yyyymmdd, inclusive; 0 = unbounded */
+    const char *const *agencies; /* handling agencies to count; NULL = every agency */
+    int nagencies;               /* entries in agencies (0 with non-NULL = nothing) */
+    const char *procedure_code;  /* optional filters (NULL / 0 = any) */
     const char *field;
     int channel;
-    int64_t now_ms;               /* "overdue" = in progress with due date before this */
+    int64_t now_ms; /* "overdue" = in progress with due date before this */
 } eg_dossier_stats_query;
 
 typedef struct {
-    const char *key; /* agency/procedure/field code, channel "1".."3", "2026-03-02", "2026-03",
-                        "2026-Q1", "2026"; "" for EG_DS_BY_NONE */
+    const char *key;     /* agency/procedure/field code, channel "1".."3", "2026-03-02", "2026-03",
+                            "2026-Q1", "2026"; "" for EG_DS_BY_NONE */
     int64_t received;    /* submitted in the period */
     int64_t in_progress; /* not finished (statuses 1, 2, 4, 5, 6) */
     int64_t overdue;     /* in progress and past the due date */
