@@ -42,7 +42,7 @@ static int setup_backend(void **state, const char *pg)
                        "DROP TABLE IF EXISTS dossier_facts; DROP TABLE IF EXISTS "
                        "dossier_fact_months; DROP TABLE IF EXISTS dossier_fact_months_agency; "
                        "DELETE FROM dossiers; DELETE FROM schema_migrations "
-                       "WHERE module = 'dossier' AND version = 10;");
+                       "WHERE module = 'dossier' AND version = 20;");
     int applied = 0;
     if (eg_migrate(f->db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

@@ -2,7 +2,7 @@
 -- step with the dossier by the transition recorder, and two monthly rollups of the same rows
 -- (with and without the procedure) so that period statistics over millions of dossiers read
 -- thousands of rows, not millions.
--- Numbered 0010 so parallel work on the dossier module can keep 0003.. without a clash.
+-- Numbered 0020 so parallel work on the dossier module (0003.., info requests 0010) does not clash.
 
 CREATE TABLE dossier_facts (
     dossier_id BIGINT PRIMARY KEY,
