@@ -97,8 +97,9 @@ No peer is named for this bench.
 - Design: one fact row per dossier (\`dossier_facts\`) kept by the dossier module's transition
   recorder, and two monthly rollups of it: \`dossier_fact_months_agency\` (month × agency ×
   field × channel: every grouping and filter except the procedure) and \`dossier_fact_months\`
-  (procedure × month × agency × field × channel: procedure groups and filters). Whole months of
-  a range come from a rollup, the partial months at its edges from the facts through covering
+  (procedure × month × agency × field × channel: procedure groups and filters) with a yearly
+  level (\`dossier_fact_years\`) for the whole years of a long range. Whole months of a range
+  come from a rollup, the partial months at its edges from the facts through covering
   indexes on \`(received_day, …)\` and \`(agency_code, received_day, …)\`; "overdue" (depends
   on the clock) from a partial covering index on the dossiers in progress. Each branch is
   aggregated before the union.

@@ -100,6 +100,11 @@ static int bump(eg_conn *c, const fact *f, int sign)
         "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) VALUES "
         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (procedure_code, month, agency_code, "
         "field, channel) DO UPDATE SET " ROLLUP_SET("dossier_fact_months");
+    static const char *sql_y =
+        "INSERT INTO dossier_fact_years (year, agency_code, procedure_code, field, channel, "
+        "received, open_n, on_time, late, closed, rated, rating_sum, r1, r2, r3, r4, r5) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (procedure_code, year, agency_code, "
+        "field, channel) DO UPDATE SET " ROLLUP_SET("dossier_fact_years");
     int month = (int)(f->day / 100);
     int rc =
         eg_exec(c, NULL, sql_p, "itttillllllllllll", month, f->agency, f->procedure, f->field,
@@ -107,6 +112,10 @@ static int bump(eg_conn *c, const fact *f, int sign)
     if (!rc)
         rc = eg_exec(c, NULL, sql_a, "ittillllllllllll", month, f->agency, f->field, f->channel,
                      v[0], v[1], v[2], v[3], v[4], v[5], v[6], r[0], r[1], r[2], r[3], r[4]);
+    if (!rc)
+        rc = eg_exec(c, NULL, sql_y, "itttillllllllllll", month / 100, f->agency, f->procedure,
+                     f->field, f->channel, v[0], v[1], v[2], v[3], v[4], v[5], v[6], r[0], r[1],
+                     r[2], r[3], r[4]);
     return rc;
 }
 
@@ -283,6 +292,26 @@ static int key_sql(int group, const char **m, const char **f)
     return EG_EINVAL;
 }
 
+/* Key expression over the yearly rollup; NULL for groups finer than a year. */
+static const char *year_key(int group)
+{
+    switch (group) {
+    case EG_DS_BY_NONE:
+        return "''";
+    case EG_DS_BY_AGENCY:
+        return "agency_code";
+    case EG_DS_BY_PROCEDURE:
+        return "procedure_code";
+    case EG_DS_BY_FIELD:
+        return "field";
+    case EG_DS_BY_CHANNEL:
+        return "CAST(channel AS TEXT)";
+    case EG_DS_BY_YEAR:
+        return "CAST(year AS TEXT)";
+    }
+    return NULL;
+}
+
 /* Filter clause shared by all branches; binds are appended by bind_filters in this order. */
 static void filters_sql(eg_buf *b, const eg_dossier_stats_query *q)
 {
@@ -367,20 +396,37 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
         rg[1][1] = m2 == tm ? 0 : to;
     }
 
+    /* the small rollup (no procedure) serves everything but procedure groups and filters;
+     * the procedure rollup has a yearly level for the whole years inside the months */
+    int by_proc = q->group == EG_DS_BY_PROCEDURE || q->procedure_code != NULL;
+    const char *rollup = by_proc ? "dossier_fact_months" : "dossier_fact_months_agency";
+    const char *ky = year_key(q->group);
+    int32_t mr[2][2] = {{m1, m2}, {1, 0}}, yr[2] = {1, 0};
+    if (use_months && by_proc && ky) {
+        int32_t y1 = m1 % 100 == 1 ? m1 / 100 : m1 / 100 + 1;
+        int32_t y2 = m2 % 100 == 12 ? m2 / 100 : m2 / 100 - 1;
+        if (y1 <= y2) {
+            yr[0] = y1;
+            yr[1] = y2;
+            mr[0][1] = (y1 - 1) * 100 + 12;
+            mr[1][0] = (y2 + 1) * 100 + 1;
+            mr[1][1] = m2;
+        }
+    }
+
     eg_buf sql = EG_BUF_INIT;
     eg_buf_puts(&sql, "SELECT k, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g), SUM(h1), "
                       "SUM(h2), SUM(h3), SUM(h4), SUM(h5), SUM(o) FROM (");
-    /* the small rollup (no procedure) serves everything but procedure groups and filters */
-    const char *rollup = q->group == EG_DS_BY_PROCEDURE || q->procedure_code
-                             ? "dossier_fact_months"
-                             : "dossier_fact_months_agency";
-    if (use_months) {
+    for (int i = 0; use_months && i < 3; i++) {
+        if (i < 2 ? mr[i][0] > mr[i][1] : yr[0] > yr[1])
+            continue;
         eg_buf_printf(&sql,
                       "SELECT %s AS k, SUM(received) AS a, SUM(open_n) AS b, SUM(on_time) AS c, "
                       "SUM(late) AS d, SUM(closed) AS e, SUM(rated) AS f, SUM(rating_sum) AS g, "
                       "SUM(r1) AS h1, SUM(r2) AS h2, SUM(r3) AS h3, SUM(r4) AS h4, SUM(r5) AS h5, "
-                      "0 AS o FROM %s WHERE month >= ? AND month <= ?",
-                      km, rollup);
+                      "0 AS o FROM %s WHERE %s >= ? AND %s <= ?",
+                      i < 2 ? km : ky, i < 2 ? rollup : "dossier_fact_years",
+                      i < 2 ? "month" : "year", i < 2 ? "month" : "year");
         filters_sql(&sql, q);
         eg_buf_puts(&sql, " GROUP BY 1 UNION ALL ");
     }
@@ -408,10 +454,12 @@ int eg_dossier_stats(eg_conn *c, const eg_dossier_stats_query *q, eg_dossier_sta
     if (rc)
         return rc;
     int idx = 1;
-    if (use_months) {
-        rc = eg_bind_int64(st, idx++, m1);
+    for (int i = 0; !rc && use_months && i < 3; i++) {
+        if (i < 2 ? mr[i][0] > mr[i][1] : yr[0] > yr[1])
+            continue;
+        rc = eg_bind_int64(st, idx++, i < 2 ? mr[i][0] : yr[0]);
         if (!rc)
-            rc = eg_bind_int64(st, idx++, m2);
+            rc = eg_bind_int64(st, idx++, i < 2 ? mr[i][1] : yr[1]);
         if (!rc)
             rc = bind_filters(st, &idx, q);
     }
@@ -515,6 +563,8 @@ int eg__ds_facts_rebuild(eg_conn *c)
     if (!rc)
         rc = eg_exec(c, NULL, "DELETE FROM dossier_fact_months_agency", "");
     if (!rc)
+        rc = eg_exec(c, NULL, "DELETE FROM dossier_fact_years", "");
+    if (!rc)
         rc = eg_exec(c, NULL,
                      "INSERT INTO dossier_fact_months (month, agency_code, procedure_code, field, "
                      "channel, " COUNT_COLS ") SELECT received_day / 100, agency_code, "
@@ -529,6 +579,15 @@ int eg__ds_facts_rebuild(eg_conn *c)
                      "SUM(open_n), SUM(on_time), SUM(late), SUM(closed), SUM(rated), "
                      "SUM(rating_sum), SUM(r1), SUM(r2), SUM(r3), SUM(r4), SUM(r5) FROM "
                      "dossier_fact_months GROUP BY month, agency_code, field, channel",
+                     "");
+    if (!rc)
+        rc = eg_exec(c, NULL,
+                     "INSERT INTO dossier_fact_years (year, agency_code, procedure_code, field, "
+                     "channel, " COUNT_COLS ") SELECT month / 100, agency_code, procedure_code, "
+                     "field, channel, SUM(received), SUM(open_n), SUM(on_time), SUM(late), "
+                     "SUM(closed), SUM(rated), SUM(rating_sum), SUM(r1), SUM(r2), SUM(r3), "
+                     "SUM(r4), SUM(r5) FROM dossier_fact_months GROUP BY month / 100, "
+                     "agency_code, procedure_code, field, channel",
                      "");
     return rc;
 }

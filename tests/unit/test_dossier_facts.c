@@ -41,6 +41,7 @@ static int setup_backend(void **state, const char *pg)
         eg_exec_script(eg_db_conn(f->db),
                        "DROP TABLE IF EXISTS dossier_facts; DROP TABLE IF EXISTS "
                        "dossier_fact_months; DROP TABLE IF EXISTS dossier_fact_months_agency; "
+                       "DROP TABLE IF EXISTS dossier_fact_years; "
                        "DELETE FROM dossiers; DELETE FROM schema_migrations "
                        "WHERE module = 'dossier' AND version = 20;");
     int applied = 0;
@@ -250,6 +251,9 @@ static void stats_match_naive_counts(void **state)
         {20260501, 0},
         {0, 20240615},
         {20261127, 20261127},
+        {20240101, 20251231},
+        {20231215, 20260110},
+        {20240201, 20260331},
     };
     static const int groups[] = {EG_DS_BY_NONE,      EG_DS_BY_AGENCY,  EG_DS_BY_CHANNEL,
                                  EG_DS_BY_MONTH,     EG_DS_BY_QUARTER, EG_DS_BY_YEAR,
@@ -279,26 +283,32 @@ static void stats_match_naive_counts(void **state)
 static void assert_rollup_consistent(eg_conn *c)
 {
     static const char *const keys[] = {"agency_code, procedure_code, field, channel",
-                                       "agency_code, field, channel"};
-    static const char *const tables[] = {"dossier_fact_months", "dossier_fact_months_agency"};
+                                       "agency_code, field, channel",
+                                       "agency_code, procedure_code, field, channel"};
+    static const char *const tables[] = {"dossier_fact_months", "dossier_fact_months_agency",
+                                         "dossier_fact_years"};
+    static const char *const periods[] = {"month", "month", "year"};
+    static const char *const divs[] = {"100", "100", "10000"};
     static const char *const joins[] = {
         "g.agency_code = m.agency_code AND g.procedure_code = m.procedure_code AND g.field = "
         "m.field AND g.channel = m.channel",
-        "g.agency_code = m.agency_code AND g.field = m.field AND g.channel = m.channel"};
-    for (int i = 0; i < 2; i++) {
+        "g.agency_code = m.agency_code AND g.field = m.field AND g.channel = m.channel",
+        "g.agency_code = m.agency_code AND g.procedure_code = m.procedure_code AND g.field = "
+        "m.field AND g.channel = m.channel"};
+    for (int i = 0; i < 3; i++) {
         char sql[3000];
         snprintf(sql, sizeof sql,
-                 "SELECT COUNT(*) FROM (SELECT received_day / 100 AS month, %s, COUNT(*) AS "
+                 "SELECT COUNT(*) FROM (SELECT received_day / %s AS p, %s, COUNT(*) AS "
                  "received, SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END) AS open_n, SUM(CASE WHEN "
                  "state = 2 THEN 1 ELSE 0 END) AS on_time, SUM(CASE WHEN state = 3 THEN 1 ELSE 0 "
                  "END) AS late, SUM(CASE WHEN state = 4 THEN 1 ELSE 0 END) AS closed, "
                  "SUM(COALESCE(rating, 0)) AS rating_sum FROM dossier_facts GROUP BY "
-                 "received_day / 100, %s) g FULL OUTER JOIN (SELECT * FROM %s WHERE received <> 0 "
+                 "received_day / %s, %s) g FULL OUTER JOIN (SELECT * FROM %s WHERE received <> 0 "
                  "OR open_n <> 0 OR on_time <> 0 OR late <> 0 OR closed <> 0 OR rating_sum <> 0) "
-                 "m ON g.month = m.month AND %s WHERE g.month IS NULL OR m.month IS NULL OR "
+                 "m ON g.p = m.%s AND %s WHERE g.p IS NULL OR m.%s IS NULL OR "
                  "g.received <> m.received OR g.open_n <> m.open_n OR g.on_time <> m.on_time OR "
                  "g.late <> m.late OR g.closed <> m.closed OR g.rating_sum <> m.rating_sum",
-                 keys[i], keys[i], tables[i], joins[i]);
+                 divs[i], keys[i], divs[i], keys[i], tables[i], periods[i], joins[i], periods[i]);
         int64_t diff = -1;
         assert_int_equal(eg_query_int64(c, &diff, sql, ""), 0);
         assert_int_equal(diff, 0);
@@ -342,6 +352,7 @@ static void sync_keeps_rollup_in_step(void **state)
     assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_facts", ""), 0);
     assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_fact_months", ""), 0);
     assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_fact_months_agency", ""), 0);
+    assert_int_equal(eg_exec(c, NULL, "DELETE FROM dossier_fact_years", ""), 0);
     int64_t t0 = (int64_t)eg_days_from_civil(2026, 3, 2) * 86400000LL + 2 * 3600000LL;
     int64_t a = new_dossier(c, "A", t0, 2);
     int64_t b = new_dossier(c, "B", t0 + 86400000LL * 30, 1);

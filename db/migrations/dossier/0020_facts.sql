@@ -74,3 +74,25 @@ CREATE TABLE dossier_fact_months_agency (
     PRIMARY KEY (month, agency_code, field, channel)
 );
 CREATE INDEX dossier_fact_months_agency_a ON dossier_fact_months_agency (agency_code, month);
+
+-- the procedure rollup per year, for the whole years inside a long range
+CREATE TABLE dossier_fact_years (
+    year INTEGER NOT NULL,
+    agency_code TEXT NOT NULL,
+    procedure_code TEXT NOT NULL,
+    field TEXT NOT NULL,
+    channel INTEGER NOT NULL,
+    received BIGINT NOT NULL DEFAULT 0,
+    open_n BIGINT NOT NULL DEFAULT 0,
+    on_time BIGINT NOT NULL DEFAULT 0,
+    late BIGINT NOT NULL DEFAULT 0,
+    closed BIGINT NOT NULL DEFAULT 0,
+    rated BIGINT NOT NULL DEFAULT 0,
+    rating_sum BIGINT NOT NULL DEFAULT 0,
+    r1 BIGINT NOT NULL DEFAULT 0,
+    r2 BIGINT NOT NULL DEFAULT 0,
+    r3 BIGINT NOT NULL DEFAULT 0,
+    r4 BIGINT NOT NULL DEFAULT 0,
+    r5 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (procedure_code, year, agency_code, field, channel)
+);
