@@ -1,17 +1,19 @@
 /*
  * facts.c - the dossier module's fact table for statistics (read by src/reports through
- * dossier.h, never by SQL): one row per dossier in dossier_facts and a monthly rollup in
- * dossier_fact_months keyed by (month, agency, procedure, field, channel).
+ * dossier.h, never by SQL): one row per dossier in dossier_facts and three rollups of it:
+ * dossier_fact_months_agency (month, agency, field, channel), dossier_fact_months and
+ * dossier_fact_years (procedure first, then month/year, agency, field, channel).
  *
  * eg__ds_facts_sync(c, id) is the one hook: the transition recorder calls it after every
  * transition (and the rating handler after a rating), inside the caller's transaction. It
- * re-reads the dossier row, derives the fact, and moves the dossier's contribution in the
- * rollup from the old bucket/state to the new one, so the rollup always equals a GROUP BY of
+ * re-reads the dossier row, derives the fact, and moves the dossier's contribution in every
+ * rollup from the old bucket/state to the new one, so each rollup always equals a GROUP BY of
  * the facts (the unit test checks exactly that).
  *
- * Queries: full months inside the range come from the rollup; the partial months at the
- * edges from the facts (a covering index on received_day); "overdue" depends on the clock so
- * it is always counted from the facts through the (state, due_at) index.
+ * Queries: whole years (procedure rollup only) and whole months inside the range come from a
+ * rollup; the partial months at the edges from the facts (covering indexes by day and by
+ * agency); "overdue" depends on the clock so it is always counted from the facts through a
+ * partial index on the dossiers in progress. Each branch is aggregated before the union.
  */
 #include <stdlib.h>
 #include "dossier/internal.h"
