@@ -131,17 +131,44 @@ static int resolve_scope(eg_req *r, eg_conn *c, rp_params *p)
     return 0;
 }
 
+/* Procedure names, cached per process for five minutes (a procedure group lists hundreds of
+ * codes; unknown codes are cached as ""). */
+static void procedure_name(eg_conn *c, const char *code, char *out, size_t n)
+{
+    rp_state *st = eg__rp_state();
+    out[0] = 0;
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->lock);
+    if (!st->proc_names || eg_mono_ms() - st->proc_names_at > 300000) {
+        json_decref(st->proc_names);
+        st->proc_names = json_object();
+        st->proc_names_at = eg_mono_ms();
+    }
+    const char *hit = eg_json_str(st->proc_names, code);
+    if (hit)
+        snprintf(out, n, "%s", hit);
+    pthread_mutex_unlock(&st->lock);
+    if (hit)
+        return;
+    json_t *pj = NULL;
+    if (eg_catalog_procedure(c, code, &pj) == 0 && pj) {
+        snprintf(out, n, "%s", eg_json_str(pj, "name") ? eg_json_str(pj, "name") : "");
+        json_decref(pj);
+    }
+    pthread_mutex_lock(&st->lock);
+    if (json_object_size(st->proc_names) < 20000)
+        json_object_set_new(st->proc_names, code, json_string(out));
+    pthread_mutex_unlock(&st->lock);
+}
+
 static const char *key_name(eg_conn *c, eg_arena *a, int group, const char *key)
 {
     char buf[512] = "";
     if (group == EG_DS_BY_AGENCY) {
         eg_catalog_agency_name(key, buf, sizeof buf);
     } else if (group == EG_DS_BY_PROCEDURE) {
-        json_t *pj = NULL;
-        if (eg_catalog_procedure(c, key, &pj) == 0 && pj) {
-            snprintf(buf, sizeof buf, "%s", eg_json_str(pj, "name") ? eg_json_str(pj, "name") : "");
-            json_decref(pj);
-        }
+        procedure_name(c, key, buf, sizeof buf);
     } else if (group == EG_DS_BY_FIELD) {
         rp_state *st = eg__rp_state();
         const char *n = st ? eg_json_str(st->fields, key) : NULL;

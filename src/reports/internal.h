@@ -17,8 +17,10 @@ typedef struct {
     json_t *targets; /* [{level, target_percent, deadline_year, source}] */
     json_t *fields;  /* {field code: name} from data/catalogs/linhvuc.csv */
     pthread_mutex_t lock;
-    char *public_json; /* cached GET /api/v1/public/stats body */
-    int64_t public_at; /* eg_mono_ms of the cache fill */
+    char *public_json;  /* cached GET /api/v1/public/stats body */
+    int64_t public_at;  /* eg_mono_ms of the cache fill */
+    json_t *proc_names; /* {procedure code: name}, refreshed every 5 minutes */
+    int64_t proc_names_at;
 } rp_state;
 
 rp_state *eg__rp_state(void);

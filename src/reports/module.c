@@ -110,6 +110,7 @@ static void reports_shutdown(eg_app *app)
         return;
     json_decref(rp->targets);
     json_decref(rp->fields);
+    json_decref(rp->proc_names);
     free(rp->public_json);
     pthread_mutex_destroy(&rp->lock);
     free(rp);
