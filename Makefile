@@ -8,7 +8,8 @@ FUZZ    ?=
 VERSION := 0.1.0
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libmicrohttpd jansson sqlite3 libpq libxml-2.0 xmlsec1-openssl openssl libsodium libcurl libqrencode
+PKGS    := libmicrohttpd jansson sqlite3 libpq libxml-2.0 xmlsec1-openssl openssl libsodium libcurl libqrencode \
+           libnats
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lm -lpthread
 

@@ -23,23 +23,67 @@ static void canonical(eg_buf *b, int64_t id, const char *ts, const char *actor, 
 {
     const char *f[] = {ts, actor, action, otype, oid, agency, rid, addr, detail};
     eg_buf_printf(b, "%lld", (long long)id);
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        /* Length-prefixed so no field can smuggle a separator. NULL differs from "". */
-        if (f[i])
-            eg_buf_printf(b, "|%zu:%s", strlen(f[i]), f[i]);
-        else
-            eg_buf_puts(b, "|-");
-    }
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        eg_chain_field(b, f[i]);
 }
 
-static void chain_hash(const char *prev, const eg_buf *canon, char out[65])
+void eg_chain_field(eg_buf *b, const char *s)
+{
+    /* Length-prefixed so no field can smuggle a separator. NULL differs from "". */
+    if (s)
+        eg_buf_printf(b, "|%zu:%s", strlen(s), s);
+    else
+        eg_buf_puts(b, "|-");
+}
+
+void eg_chain_link(const char *prev, const void *canon, size_t n, char out[65])
 {
     eg_buf b = EG_BUF_INIT;
     eg_buf_puts(&b, prev);
     eg_buf_putc(&b, '\n');
-    eg_buf_append(&b, canon->data, canon->len);
+    eg_buf_append(&b, canon, n);
     eg_sha256_hex(b.data, b.len, out);
     eg_buf_free(&b);
+}
+
+static void chain_hash(const char *prev, const eg_buf *canon, char out[65])
+{
+    eg_chain_link(prev, canon->data ? canon->data : "", canon->len, out);
+}
+
+static void head_message(eg_buf *b, const char *domain, int64_t last_id, const char *last_hash)
+{
+    eg_buf_printf(b, "%s\n%lld\n%s", domain, (long long)last_id, last_hash);
+}
+
+void eg_chain_sign(const unsigned char *sk, const char *domain, int64_t last_id,
+                   const char *last_hash, char sighex[129])
+{
+    eg_buf m = EG_BUF_INIT;
+    head_message(&m, domain, last_id, last_hash);
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, NULL, (unsigned char *)m.data, m.len, sk);
+    eg_buf_free(&m);
+    eg_hex(sig, sizeof(sig), sighex);
+}
+
+int eg_chain_verify(const unsigned char *pk, const char *domain, int64_t last_id,
+                    const char *last_hash, const char *sighex)
+{
+    if (!sighex || strlen(sighex) != 2 * crypto_sign_BYTES || !last_hash)
+        return 0;
+    unsigned char sig[crypto_sign_BYTES];
+    for (size_t i = 0; i < crypto_sign_BYTES; i++) {
+        unsigned v;
+        if (sscanf(sighex + 2 * i, "%2x", &v) != 1)
+            return 0;
+        sig[i] = (unsigned char)v;
+    }
+    eg_buf m = EG_BUF_INIT;
+    head_message(&m, domain, last_id, last_hash);
+    int ok = crypto_sign_verify_detached(sig, (unsigned char *)m.data, m.len, pk) == 0;
+    eg_buf_free(&m);
+    return ok;
 }
 
 /* Appends one record on c, inside the caller's transaction when there is one. */
@@ -153,10 +197,7 @@ static int load_keypair(const char *data_dir, unsigned char pk[crypto_sign_PUBLI
     return rc;
 }
 
-static void checkpoint_message(eg_buf *b, int64_t last_id, const char *last_hash)
-{
-    eg_buf_printf(b, "egov-audit-checkpoint\n%lld\n%s", (long long)last_id, last_hash);
-}
+#define AUDIT_DOMAIN "egov-audit-checkpoint"
 
 /* Signs the current chain head. A head equal to the newest checkpoint is not re-signed. */
 int eg_audit_checkpoint(eg_db *db, const char *data_dir)
@@ -185,13 +226,8 @@ int eg_audit_checkpoint(eg_db *db, const char *data_dir)
     int64_t newest = -1;
     if (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM audit_checkpoint", "") ||
         newest != last_id) {
-        eg_buf msg = EG_BUF_INIT;
-        checkpoint_message(&msg, last_id, last_hash);
-        unsigned char sig[crypto_sign_BYTES];
-        crypto_sign_detached(sig, NULL, (unsigned char *)msg.data, msg.len, sk);
-        eg_buf_free(&msg);
         char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-        eg_hex(sig, sizeof(sig), sighex);
+        eg_chain_sign(sk, AUDIT_DOMAIN, last_id, last_hash, sighex);
         eg_hex(pk, sizeof(pk), pkhex);
         char ts[25];
         eg_time_iso_ms(eg_now_ms(), ts);
@@ -223,20 +259,7 @@ static int verify_checkpoints(eg_conn *c, const unsigned char *pk, int64_t count
         int64_t kid = eg_col_int64(st, 0), last_id = eg_col_int64(st, 1);
         const char *last_hash = eg_col_text(st, 2), *sighex = eg_col_text(st, 3);
         const char *now_hash = eg_col_text(st, 4);
-        eg_buf m = EG_BUF_INIT, sig = EG_BUF_INIT;
-        checkpoint_message(&m, last_id, last_hash);
-        int bad = strlen(sighex) != 2 * crypto_sign_BYTES;
-        for (size_t i = 0; !bad && i < crypto_sign_BYTES; i++) {
-            unsigned v;
-            if (sscanf(sighex + 2 * i, "%2x", &v) != 1)
-                bad = 1;
-            eg_buf_putc(&sig, (char)v);
-        }
-        if (!bad && crypto_sign_verify_detached((unsigned char *)sig.data, (unsigned char *)m.data,
-                                                m.len, pk) != 0)
-            bad = 1;
-        eg_buf_free(&m);
-        eg_buf_free(&sig);
+        int bad = !eg_chain_verify(pk, AUDIT_DOMAIN, last_id, last_hash, sighex);
         if (bad) {
             snprintf(msg, msglen, "checkpoint %lld: bad signature", (long long)kid);
             eg_stmt_done(st);

@@ -39,6 +39,21 @@ int eg_audit_checkpoint(eg_db *db, const char *data_dir);
  * naming the first bad record in msg. */
 int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, size_t msglen);
 
+/* The hash chain shared by the audit log and the LGSP message log: record n carries
+ * hash_n = SHA-256(hash_{n-1} "\n" canonical_n), the canonical text being the record id
+ * followed by each field length-prefixed ("|<len>:<text>", "|-" for NULL) so no field can
+ * smuggle a separator. Checkpoints sign "<domain>\n<last_id>\n<last_hash>" with Ed25519. */
+/* Appends one canonical field to b. */
+void eg_chain_field(eg_buf *b, const char *s);
+/* out = hex SHA-256 of prev "\n" canon[0..n). */
+void eg_chain_link(const char *prev, const void *canon, size_t n, char out[65]);
+/* Signs a chain head with the 64-byte Ed25519 secret key; sighex gets 128 hex digits. */
+void eg_chain_sign(const unsigned char *sk, const char *domain, int64_t last_id,
+                   const char *last_hash, char sighex[129]);
+/* 1 when sighex is a valid signature of that head by the 32-byte public key pk. */
+int eg_chain_verify(const unsigned char *pk, const char *domain, int64_t last_id,
+                    const char *last_hash, const char *sighex);
+
 /* The module table entry (src/main.c). */
 struct eg_module;
 extern const struct eg_module eg_audit_module;

@@ -36,6 +36,16 @@ int eg_catalog_procedure_links(eg_conn *c, json_t **out);
 /* 1 when catalogue `catalog` has a row `code` valid today. */
 int eg_catalog_row_exists(eg_conn *c, const char *catalog, const char *code);
 
+/* The rows of catalogue `catalog` valid on `at` (YYYY-MM-DD, NULL = today), optionally only
+ * those whose code or name contains q (accent- and case-insensitive), at most limit rows
+ * after the cursor `after` (0 = from the start), as
+ * {"catalog": {code, name, version, ...metadata}, "at", "items": [{code, name, properties,
+ * valid_from, valid_to, version}], "next_cursor": "…"|null} (the shape of GET
+ * /api/v1/catalogs/{code}/items plus the metadata). Read-only; caller decrefs.
+ * EG_ENOTFOUND for an unknown catalogue, EG_EINVAL for a bad date or q. */
+int eg_catalog_rows_json(eg_conn *c, const char *catalog, const char *at, const char *q, int limit,
+                         int64_t after, json_t **out);
+
 /* ------------------------------------------------------------------ CSV (csv.c)
  * The strict reader used for every data import (catalogues, agencies, the EAMS seed). */
 

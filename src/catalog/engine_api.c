@@ -12,6 +12,7 @@
  *   GET  /api/v1/catalogs/{code}/export            JSON {catalog, items} (import's input)
  *   GET  /dmdc/Metadata/{catalog}  GET|POST /dmdc/Category/{catalog}
  */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include "catalog/engine.h"
@@ -235,6 +236,61 @@ static int items_list(eg_req *r)
         r, 200,
         json_pack("{s:o, s:o}", "items", items, "next_cursor",
                   more ? json_string(eg_arena_printf(a, "%lld", (long long)last)) : json_null()));
+}
+
+int eg_catalog_rows_json(eg_conn *c, const char *catalog, const char *at, const char *q, int limit,
+                         int64_t after, json_t **out)
+{
+    *out = NULL;
+    eg_arena *a = eg_arena_new(0);
+    eg__catmeta m;
+    int rc = eg__catalog_load_meta(c, a, catalog ? catalog : "", &m);
+    char day[11];
+    if (!rc && at && *at && !eg__cat_valid_date(at))
+        rc = EG_EINVAL;
+    if (!rc && at && *at)
+        memcpy(day, at, 11);
+    else if (!rc)
+        eg__cat_today(day);
+    char *fq = !rc && q && *q ? eg_fold_arena(a, q) : NULL;
+    if (!rc && q && *q && !fq)
+        rc = EG_EINVAL;
+    eg_stmt *st = NULL;
+    if (!rc)
+        rc = query_rows(c, m.code, day, 0, after, &st);
+    if (rc) {
+        eg_arena_free(a);
+        return rc;
+    }
+    json_t *items = json_array();
+    int64_t last = 0;
+    int more = 0;
+    while ((rc = eg_step(st)) == EG_ROW) {
+        if (fq) {
+            char *fn = eg_fold_arena(a, eg_col_text(st, 1));
+            char *fc = eg_fold_arena(a, eg_col_text(st, 0));
+            if (!(fn && strstr(fn, fq)) && !(fc && strstr(fc, fq)))
+                continue;
+        }
+        if ((int)json_array_size(items) == limit) {
+            more = 1;
+            break;
+        }
+        json_array_append_new(items, row_json(st));
+        last = eg_col_int64(st, 6);
+    }
+    eg_stmt_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        eg_arena_free(a);
+        return rc;
+    }
+    char cur[24];
+    snprintf(cur, sizeof(cur), "%lld", (long long)last);
+    *out = json_pack("{s:o, s:s, s:o, s:o}", "catalog", meta_json(&m, -1), "at", day, "items",
+                     items, "next_cursor", more ? json_string(cur) : json_null());
+    eg_arena_free(a);
+    return EG_OK;
 }
 
 static int authorize_catalog(eg_req *r, const char *action, const eg__catmeta *m)

@@ -490,7 +490,9 @@ int eg_lgsp_ensure_service(eg_app *app, eg_conn *c, const eg_lgsp_service_def *d
         eg_tx_rollback(c);
         return rc;
     }
-    return eg_tx_commit(c);
+    rc = eg_tx_commit(c);
+    eg__lgsp_cache_invalidate(NULL); /* the gateway's cached registry (cache.c) */
+    return rc;
 }
 
 int eg_lgsp_ensure_consumer(eg_conn *c, const char *client_id, const char *name,
@@ -518,7 +520,9 @@ int eg_lgsp_ensure_consumer(eg_conn *c, const char *client_id, const char *name,
         eg_tx_rollback(c);
         return rc;
     }
-    return eg_tx_commit(c);
+    rc = eg_tx_commit(c);
+    eg__lgsp_cache_invalidate(NULL); /* the gateway's cached registry (cache.c) */
+    return rc;
 }
 
 int eg_lgsp_ensure_grant(eg_conn *c, const char *service, const char *client_id,
@@ -548,5 +552,7 @@ int eg_lgsp_ensure_grant(eg_conn *c, const char *service, const char *client_id,
         eg_tx_rollback(c);
         return rc;
     }
-    return eg_tx_commit(c);
+    rc = eg_tx_commit(c);
+    eg__lgsp_cache_invalidate(NULL); /* the gateway's cached registry (cache.c) */
+    return rc;
 }

@@ -7,10 +7,17 @@
  *
  * Built-in provider "lgsp.catalog": the shared catalogue of published LGSP services
  * (code, version, name, owner agency, kind, description), filterable by ?agency= and ?kind=.
+ *
+ * Built-in provider "catalog.dmdc": the province's shared catalogues (danh mục dùng chung,
+ * catalog module) for other systems, through catalog.h only: GET .../{catalogue code}
+ * ?q=&at=YYYY-MM-DD&limit=&cursor= answers the rows valid on that date (today by default).
+ * `egov init --demo` publishes it as service "dmdc" v1.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lgsp/internal.h"
+#include "catalog/catalog.h"
 
 #define MAX_PROVIDERS 32
 
@@ -65,7 +72,25 @@ static int catalog_view(eg_app *app, const char *path, eg_lgsp_arg_fn get, void 
     return EG_OK;
 }
 
+static int dmdc_view(eg_app *app, const char *path, eg_lgsp_arg_fn get, void *ctx, json_t **out)
+{
+    /* "/{code}" with nothing after it */
+    if (!path || path[0] != '/' || !path[1] || strchr(path + 1, '/') || strlen(path) > 64)
+        return EG_ENOTFOUND;
+    const char *lim = get(ctx, "limit"), *cur = get(ctx, "cursor");
+    long limit = lim ? strtol(lim, NULL, 10) : 50;
+    if (limit < 1 || limit > 500)
+        return EG_EINVAL;
+    char *end = NULL;
+    long long after = cur ? strtoll(cur, &end, 10) : 0;
+    if (cur && (!*cur || *end || after < 0))
+        return EG_EINVAL;
+    return eg_catalog_rows_json(eg_db_conn(app->db), path + 1, get(ctx, "at"), get(ctx, "q"),
+                                (int)limit, (int64_t)after, out);
+}
+
 void eg__lgsp_data_builtin(void)
 {
     eg_lgsp_register_data_provider("lgsp.catalog", catalog_view);
+    eg_lgsp_register_data_provider("catalog.dmdc", dmdc_view);
 }

@@ -280,6 +280,8 @@ static int hop_by_hop(const char *k)
                                     "x-road-client",
                                     "x-csrf-token",
                                     "x-road-id",
+                                    "x-lgsp-client-cert",
+                                    "x-lgsp-relay",
                                     NULL};
     for (int i = 0; h[i]; i++)
         if (strcasecmp(k, h[i]) == 0)
@@ -406,6 +408,17 @@ static const char *skip_segments(const char *p, int k)
 
 /* ------------------------------------------------------------------ the handler */
 
+/* 1 when the request came through our TLS listener (mtls.c) with the client certificate
+ * whose SHA-256 is want. The listener's secret proves the header; clients cannot set it. */
+static int cert_presented(eg_req *r, lgsp_state *s, const char *want)
+{
+    const char *relay = eg_req_header(r, "X-Lgsp-Relay");
+    const char *fp = eg_req_header(r, "X-Lgsp-Client-Cert");
+    if (!relay || !fp || strlen(relay) != 64 || !eg_ct_equal(relay, 64, s->relay_secret, 64))
+        return 0;
+    return strlen(fp) == 64 && strcasecmp(fp, want) == 0;
+}
+
 static const char *query_arg(void *ctx, const char *name)
 {
     return eg_req_query(ctx, name);
@@ -427,7 +440,7 @@ static int gateway(eg_req *r)
     eg_conn *c = eg_db_conn(app->db);
 
     lgsp_service sv;
-    int have = eg__lgsp_service_get(c, a, code, &sv) == 0;
+    int have = eg__lgsp_service_cached(s, c, a, code, &sv) == 0;
     int soap = have && strcmp(sv.kind, "soap") == 0;
 
     char xid[80];
@@ -438,7 +451,7 @@ static int gateway(eg_req *r)
         new_uuid(xid);
     eg_reply_header(r, "X-Road-Id", xid);
 
-    const eg_principal *p = eg_principal_of(r);
+    const eg_principal *p = eg__lgsp_principal(s, r);
     if (!p)
         return eg__lgsp_fail(r, soap, 401, "unauthenticated",
                              "Cần access token của hệ thống (OAuth2 client_credentials)");
@@ -457,6 +470,7 @@ static int gateway(eg_req *r)
 
     /* The record every outcome from here on is logged with. */
     lgsp_record *rec = eg__lgsp_record_new();
+    eg__lgsp_log_enter(s, rec);
     snprintf(rec->xroad_id, sizeof(rec->xroad_id), "%s", xid);
     snprintf(rec->request_id, sizeof(rec->request_id), "%s", eg_req_id(r));
     snprintf(rec->side, sizeof(rec->side), "client");
@@ -492,9 +506,15 @@ static int gateway(eg_req *r)
         (strcmp(sv.status, "published") && strcmp(sv.status, "deprecated"))) {
         status = 404, slug = "unknown-service";
         detail = eg_arena_printf(a, "Không có dịch vụ %s phiên bản %s đang công bố", code, version);
-    } else if (eg__lgsp_grant_get(c, a, code, p->client_id, &g) != 0) {
+    } else if (eg__lgsp_grant_cached(s, c, a, code, p->client_id, &g) != 0) {
         status = 403, slug = "access-denied";
         detail = eg_arena_printf(a, "Hệ thống %s chưa được cấp quyền gọi %s", p->client_id, code);
+    } else if (g.cert_sha256 && !cert_presented(r, s, g.cert_sha256)) {
+        status = 401, slug = "unauthenticated";
+        detail = eg_arena_printf(a,
+                                 "Hệ thống %s phải trình chứng thư số máy trạm đã đăng ký "
+                                 "(TLS hai chiều qua cổng TLS của LGSP)",
+                                 p->client_id);
     } else if (g.methods && !strstr(g.methods, eg_arena_printf(a, ",%s,", method))) {
         status = 403, slug = "access-denied";
         detail = eg_arena_printf(a, "Quyền không cho phép phương thức %s", method);

@@ -26,11 +26,14 @@ typedef struct lgsp_record {
     char request_sha256[65], response_sha256[65];
     char *request_body, *response_body; /* NULL when over the loggable size */
     size_t request_body_len, response_body_len;
-    int64_t seq; /* set by the writer queue */
+    int64_t seq;  /* set by the writer queue */
+    void *waiter; /* sem_t the submitting thread sleeps on (log_sync), posted after commit */
+    int counted;  /* eg__lgsp_log_enter was called for it */
     struct lgsp_record *next;
 } lgsp_record;
 
 struct lgsp_stats; /* stats.c */
+struct lgsp_cache; /* cache.c */
 
 typedef struct lgsp_state {
     eg_app *app;
@@ -59,6 +62,16 @@ typedef struct lgsp_state {
     struct lgsp_bucket *buckets;
     struct lgsp_stats *stats;
     struct lgsp_fed *fed;
+    struct lgsp_cache *cache;
+    struct lgsp_mtls *mtls;
+    char relay_secret[65];   /* proves X-Lgsp-Client-Cert came from our TLS listener */
+    int writer_idle;         /* the writer waits for work (submitters signal only then) */
+    int leader;              /* a batch is being written (by the writer or a request thread) */
+    eg_conn *wconn;          /* the writer thread's connection, used for every batch */
+    int64_t inflight;        /* gateway calls whose record is not queued yet (atomic) */
+    int64_t commit_delay_us; /* how long a leader may wait for those before committing */
+    int delaying;            /* a leader waits on cv_batch */
+    pthread_cond_t cv_batch;
 } lgsp_state;
 
 lgsp_state *eg__lgsp_state(eg_app *app);
@@ -74,6 +87,7 @@ typedef struct {
 int eg__lgsp_service_get(eg_conn *c, eg_arena *a, const char *code, lgsp_service *out);
 typedef struct {
     const char *methods, *path_prefix;
+    const char *cert_sha256; /* the consumer's bound client certificate (hex), or NULL */
     int64_t id, quota_per_day, rate_per_sec;
 } lgsp_grant;
 int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char *client,
@@ -109,6 +123,8 @@ void eg__lgsp_log_stop(lgsp_state *s);
  * EG_EUNAVAIL when the queue is full (the exchange is refused before forwarding). */
 int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec);
 int eg__lgsp_log_has_room(lgsp_state *s);
+/* Announces that rec will be submitted (lets a batch leader wait for it, commit_delay_us). */
+void eg__lgsp_log_enter(lgsp_state *s, lgsp_record *rec);
 lgsp_record *eg__lgsp_record_new(void);
 void eg__lgsp_record_free(lgsp_record *r);
 void eg__lgsp_log_routes(eg_http *h);
@@ -141,7 +157,27 @@ void eg__lgsp_stats_add(struct lgsp_stats *st, const char *service, const char *
 void eg__lgsp_stats_routes(eg_http *h);
 void eg__lgsp_metrics(eg_buf *out, void *app);
 
-/* queue.c */
+/* queue.c: one queued message and the outcome of an attempt to deliver it. */
+typedef struct {
+    const char *msg_id, *service, *client, *path, *ctype, *user_id, *issue;
+    const char *body;
+    size_t len;
+    int64_t attempts; /* this attempt's number, from 1 */
+} lgsp_qmsg;
+typedef struct {
+    const char *status; /* "delivered" | "queued" (retry after backoff_ms) | "dead" */
+    int64_t backoff_ms;
+    int http_status; /* 0 when no HTTP answer */
+    char error[256];
+} lgsp_qoutcome;
+void eg__lgsp_queue_attempt(lgsp_state *s, const lgsp_qmsg *m, lgsp_qoutcome *out);
+int eg__lgsp_queue_record(lgsp_state *s, const lgsp_qmsg *m, const lgsp_qoutcome *o);
+/* queue_nats.c: the NATS JetStream backend (lgsp.queue_backend = nats). */
+int eg__lgsp_nats_start(lgsp_state *s);
+void eg__lgsp_nats_stop(lgsp_state *s);
+/* Publishes a message to the stream and waits for its acknowledgement (0, or EG_EUNAVAIL). */
+int eg__lgsp_nats_publish(lgsp_state *s, const lgsp_qmsg *m);
+int eg__lgsp_nats_enabled(lgsp_state *s);
 void eg__lgsp_queue_routes(eg_http *h);
 void eg__lgsp_queue_tick(lgsp_state *s, int64_t now);
 void eg__lgsp_queue_start(lgsp_state *s);
@@ -150,24 +186,26 @@ void eg__lgsp_queue_stop(lgsp_state *s);
 /* problem helper for gateway-style errors (SOAP callers get a fault). */
 int eg__lgsp_fail(eg_req *r, int soap, int status, const char *slug, const char *detail);
 
-/* The instance's Ed25519 key (<data_dir>/keys/lgsp-log.key): signs log checkpoints and
- * federation messages. pk 32 bytes, sk 64 bytes. */
-int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsigned char *sk);
+/* cache.c: verified tokens, services and grants kept in memory for the gateway. */
+struct lgsp_cache *eg__lgsp_cache_new(int64_t token_ttl_ms);
+void eg__lgsp_cache_free(struct lgsp_cache *k);
+/* Forgets every cached service and grant (called after each committed registry change;
+ * s NULL = the process's cache). */
+void eg__lgsp_cache_invalidate(lgsp_state *s);
+/* token hits, token misses, registry hits, registry misses */
+void eg__lgsp_cache_counts(lgsp_state *s, int64_t out[4]);
+/* The request's principal, from the token cache when the same bearer token was verified
+ * within lgsp.token_cache_ms (and is unexpired); otherwise identity verifies it. */
+const eg_principal *eg__lgsp_principal(lgsp_state *s, eg_req *r);
+/* eg__lgsp_service_get / eg__lgsp_grant_get through the cache. */
+int eg__lgsp_service_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *code,
+                            lgsp_service *out);
+int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *service,
+                          const char *client, lgsp_grant *out);
 
-/* federation.c: mutual-TLS listener for peer instances and the signing of calls to them. */
-struct lgsp_fed;
-void eg__lgsp_fed_start(lgsp_state *s);
-void eg__lgsp_fed_stop(lgsp_state *s);
-/* 1 when url points at a configured federation peer. */
-int eg__lgsp_fed_is_peer(lgsp_state *s, const char *url);
-/* Adds the origin, timestamp and signature headers of a call to a peer. */
-struct curl_slist *eg__lgsp_fed_sign(lgsp_state *s, struct curl_slist *h, const char *method,
-                                     const char *target, const char *xroad_id, const char *client,
-                                     const char *body, size_t len);
-/* Checks the peer's response signature (X-Lgsp-Signature in the received headers). */
-int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id,
-                                 const char *req_body, size_t req_len,
-                                 const lgsp_upstream_reply *up);
+/* mtls.c: the TLS listener for consumers bound to a client certificate (lgsp.tls_listen). */
+void eg__lgsp_mtls_start(lgsp_state *s);
+void eg__lgsp_mtls_stop(lgsp_state *s);
 
 /* dataservice.c */
 eg_lgsp_data_fn eg__lgsp_data_provider(const char *upstream_url);

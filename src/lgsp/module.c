@@ -8,10 +8,16 @@
  *   log_body_max (bytes, 1 MiB)     bodies up to this size are kept in the message log
  *   log_sync (1)                    reply only after the exchange record is committed
  *   log_queue_max (10000)           records waiting for the writer before calls are refused
+ *   log_commit_delay_us (1000)      a batch leader waits up to this long for calls still on
+ *                                   their way to the log (only when there are such calls)
  *   keep_days (30)                  log retention in the database before archiving
  *   checkpoint_seconds (300)        signed checkpoints of the log head
  *   upstream_allow ("")             CIDRs / host names upstreams may use even when private
+ *   token_cache_ms (1000)           how long a verified access token is trusted without
+ *                                   re-verification (revocation bound; 0 = off)
  *   federation_* (see federation.c) listen, cert, key, ca, peers, peer_keys, name
+ *   tls_listen, tls_cert, tls_key, tls_ca, tls_target (see mtls.c): the TLS entrance for
+ *                                   consumers bound to a client certificate
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +60,8 @@ static int lgsp_init(eg_app *app)
     s->log_body_max = eg_config_int(app->cfg, "lgsp.log_body_max", 1 << 20);
     s->log_sync = eg_config_bool(app->cfg, "lgsp.log_sync", 1);
     s->queue_max = eg_config_int(app->cfg, "lgsp.log_queue_max", 10000);
+    s->commit_delay_us = eg_config_int(app->cfg, "lgsp.log_commit_delay_us", 1000);
+    pthread_cond_init(&s->cv_batch, NULL);
     s->keep_days = eg_config_int(app->cfg, "lgsp.keep_days", 30);
     s->checkpoint_every_ms = eg_config_int(app->cfg, "lgsp.checkpoint_seconds", 300) * 1000;
     s->allow = eg_strdup(eg_config_get(app->cfg, "lgsp.upstream_allow", ""));
@@ -62,6 +70,10 @@ static int lgsp_init(eg_app *app)
     pthread_cond_init(&s->cv_done, NULL);
     pthread_mutex_init(&s->rl_mu, NULL);
     s->stats = eg__lgsp_stats_new();
+    unsigned char sec[32];
+    eg_random(sec, sizeof(sec));
+    eg_hex(sec, sizeof(sec), s->relay_secret);
+    s->cache = eg__lgsp_cache_new(eg_config_int(app->cfg, "lgsp.token_cache_ms", 1000));
     if (slot < 0)
         slot = eg_module_slot("lgsp");
     app->mod[slot] = s;
@@ -76,12 +88,38 @@ static void lgsp_routes(eg_app *app, eg_http *h)
     eg__lgsp_log_start(s);
     eg__lgsp_queue_start(s);
     eg__lgsp_fed_start(s);
+    eg__lgsp_mtls_start(s);
     eg__lgsp_registry_routes(h);
     eg__lgsp_gateway_routes(h, s);
     eg__lgsp_log_routes(h);
     eg__lgsp_stats_routes(h);
     eg__lgsp_queue_routes(h);
     eg_http_add_metrics(h, eg__lgsp_metrics);
+}
+
+/* Demo data: the shared catalogues published through the gateway as service "dmdc" v1
+ * (provider catalog.dmdc, owned by the province's Department of Science and Technology).
+ * Idempotent: an existing "dmdc" registration is left as it is. */
+static int lgsp_seed(eg_app *app, int demo)
+{
+    if (!demo)
+        return EG_OK;
+    eg_conn *c = eg_db_conn(app->db);
+    int64_t n = 0;
+    int rc = eg_query_int64(c, &n, "SELECT COUNT(*) FROM lgsp_service WHERE code = 'dmdc'", "");
+    if (rc || n)
+        return rc;
+    char now[25];
+    eg_time_iso_ms(eg_now_ms(), now);
+    return eg_exec(c, NULL,
+                   "INSERT INTO lgsp_service (code, version, name, owner_agency, kind, "
+                   "upstream_url, timeout_ms, description, status, created_at, updated_at) "
+                   "VALUES ('dmdc', 'v1', ?, '000.00.08.H61', 'rest', 'data:catalog.dmdc', 5000, "
+                   "?, 'published', ?, ?)",
+                   "tttt", "Danh mục dùng chung của tỉnh",
+                   "GET /gw/dmdc/v1/{mã danh mục}?q=&at=YYYY-MM-DD: các dòng còn hiệu lực của "
+                   "danh mục điện tử dùng chung (dân tộc, tôn giáo, đơn vị hành chính, ...)",
+                   now, now);
 }
 
 static void lgsp_tick(eg_app *app, int64_t now)
@@ -113,11 +151,13 @@ static void lgsp_shutdown(eg_app *app)
     if (!s)
         return;
     eg__lgsp_fed_stop(s);
+    eg__lgsp_mtls_stop(s);
     eg__lgsp_queue_stop(s);
     eg__lgsp_log_stop(s);
     if (s->writer_started)
         eg_lgsp_log_checkpoint(app->db, app->data_dir);
     eg__lgsp_stats_free(s->stats);
+    eg__lgsp_cache_free(s->cache);
     free(s->allow);
     free(s);
     app->mod[slot] = NULL;
@@ -174,7 +214,7 @@ const struct eg_module eg_lgsp_module = {
     .commands = commands,
     .init = lgsp_init,
     .routes = lgsp_routes,
-    .seed = NULL,
+    .seed = lgsp_seed,
     .tick = lgsp_tick,
     .shutdown = lgsp_shutdown,
 };

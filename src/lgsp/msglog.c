@@ -21,8 +21,10 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include "lgsp/internal.h"
+#include "audit/audit.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define BATCH_MAX 512
@@ -49,33 +51,19 @@ void eg__lgsp_record_free(lgsp_record *r)
     free(r);
 }
 
-static void field(eg_buf *b, const char *s)
-{
-    /* Length-prefixed so no field can smuggle a separator; NULL differs from "". */
-    if (s)
-        eg_buf_printf(b, "|%zu:%s", strlen(s), s);
-    else
-        eg_buf_puts(b, "|-");
-}
-
 /* The canonical text of a record: every logged column in a fixed order. */
 static void canonical(eg_buf *b, int64_t id, const char *const txt[14], const int64_t num[7])
 {
     eg_buf_printf(b, "%lld", (long long)id);
     for (int i = 0; i < 14; i++)
-        field(b, txt[i]);
+        eg_chain_field(b, txt[i]); /* the audit log's encoding (audit.h) */
     for (int i = 0; i < 7; i++)
         eg_buf_printf(b, "|%lld", (long long)num[i]);
 }
 
 static void chain(const char *prev, const eg_buf *canon, char out[65])
 {
-    eg_buf b = EG_BUF_INIT;
-    eg_buf_puts(&b, prev);
-    eg_buf_putc(&b, '\n');
-    eg_buf_append(&b, canon->data, canon->len);
-    eg_sha256_hex(b.data, b.len, out);
-    eg_buf_free(&b);
+    eg_chain_link(prev, canon->data ? canon->data : "", canon->len, out);
 }
 
 static const char *const COLS =
@@ -192,55 +180,105 @@ static void spill(lgsp_state *s, lgsp_record *list)
     close(fd);
 }
 
+/* Takes up to BATCH_MAX records from the queue head. Called with mu held. */
+static lgsp_record *take_batch(lgsp_state *s, int *n_out)
+{
+    lgsp_record *list = s->head, *last = list;
+    int n = 1;
+    while (last->next && n < BATCH_MAX) {
+        last = last->next;
+        n++;
+    }
+    s->head = last->next;
+    if (!s->head)
+        s->tail = NULL;
+    last->next = NULL;
+    *n_out = n;
+    return list;
+}
+
+/* Writes one batch (mu NOT held): commit with retries, the spill file as the last resort.
+ * Then, under mu, marks it done, wakes its waiters (but self, the leader's own semaphore) and
+ * hands leadership on. Returns with mu held and s->leader cleared. */
+static void commit_batch(lgsp_state *s, lgsp_record *list, int n, const sem_t *self)
+{
+    /* Always the writer thread's connection (leaders are exclusive, and the connection is
+     * opened without a mutex for one user at a time): its page cache stays warm, where each
+     * request thread's own connection would re-read the log's pages after every commit. */
+    eg_conn *c = s->wconn ? s->wconn : eg_db_conn(s->app->db);
+    int rc;
+    int attempt = 0;
+    while ((rc = write_batch(c, list)) != 0) {
+        s->write_errors++;
+        if (attempt++ % 50 == 0)
+            eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
+                   eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
+        if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
+            spill(s, list);
+            break;
+        }
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    /* Committed (or spilled and fsynced): wake exactly the threads of this batch. */
+    sem_t *wake[BATCH_MAX];
+    int nw = 0;
+    int64_t seq = 0;
+    while (list) {
+        lgsp_record *nx = list->next;
+        seq = list->seq;
+        if (list->waiter && list->waiter != self)
+            wake[nw++] = list->waiter;
+        eg__lgsp_record_free(list);
+        list = nx;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->pending -= n;
+    s->done_seq = seq;
+    s->batches++;
+    s->batched += n;
+    s->leader = 0;
+    /* Whoever waits at the head of the queue leads the next batch; records nobody waits
+     * for go to the writer thread. */
+    if (s->head && s->head->waiter)
+        sem_post(s->head->waiter);
+    else if (s->head)
+        pthread_cond_signal(&s->cv_work);
+    for (int i = 0; i < nw; i++)
+        sem_post(wake[i]);
+}
+
+/* The writer thread: commits the records nobody waits for (log_sync = 0, the queue and
+ * federation threads) and drains the queue at shutdown. */
 static void *writer_main(void *arg)
 {
     lgsp_state *s = arg;
-    eg_conn *c = eg_db_conn(s->app->db);
+    eg_conn *own = eg_db_conn(s->app->db);
     pthread_mutex_lock(&s->mu);
+    s->wconn = own;
+    pthread_cond_broadcast(&s->cv_done);
     for (;;) {
-        while (!s->head && !s->stop)
+        while ((!s->head || s->leader) && !s->stop) {
+            s->writer_idle = 1;
             pthread_cond_wait(&s->cv_work, &s->mu);
+        }
+        s->writer_idle = 0;
+        if (s->leader) { /* stopping while a leader writes: wait for it */
+            pthread_mutex_unlock(&s->mu);
+            struct timespec ts = {0, 1000000L};
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
         if (!s->head && s->stop)
             break;
-        lgsp_record *list = s->head, *last = list;
-        int n = 1;
-        while (last->next && n < BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
+        s->leader = 1;
+        int n = 0;
+        lgsp_record *list = take_batch(s, &n);
         pthread_mutex_unlock(&s->mu);
-
-        int rc;
-        int attempt = 0;
-        while ((rc = write_batch(c, list)) != 0) {
-            s->write_errors++;
-            if (attempt++ % 50 == 0)
-                eg_log(EG_LOG_ERROR, "lgsp", NULL, "message log write failed, retrying", "error",
-                       eg_strerror(rc), "db", eg_conn_errmsg(c), NULL);
-            if (attempt >= 100) { /* ~10 s: keep the records in the fallback file, move on */
-                spill(s, list);
-                break;
-            }
-            struct timespec ts = {0, 100 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        int64_t seq = last->seq;
-        while (list) {
-            lgsp_record *nx = list->next;
-            eg__lgsp_record_free(list);
-            list = nx;
-        }
-        pthread_mutex_lock(&s->mu);
-        s->pending -= n;
-        s->done_seq = seq;
-        s->batches++;
-        s->batched += n;
-        pthread_cond_broadcast(&s->cv_done);
+        commit_batch(s, list, n, NULL); /* returns with mu held */
     }
+    s->wconn = NULL; /* the connection goes with this thread */
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
@@ -251,7 +289,11 @@ void eg__lgsp_log_start(lgsp_state *s)
         return;
     s->stop = 0;
     pthread_create(&s->writer, NULL, writer_main, s);
+    pthread_mutex_lock(&s->mu);
+    while (!s->wconn)
+        pthread_cond_wait(&s->cv_done, &s->mu);
     s->writer_started = 1;
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* Drains the queue and joins the writer. */
@@ -261,7 +303,7 @@ void eg__lgsp_log_stop(lgsp_state *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->stop = 1;
-    pthread_cond_signal(&s->cv_work);
+    pthread_cond_broadcast(&s->cv_work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer, NULL);
 }
@@ -274,18 +316,64 @@ int eg__lgsp_log_has_room(lgsp_state *s)
     return ok;
 }
 
+void eg__lgsp_log_enter(lgsp_state *s, lgsp_record *rec)
+{
+    rec->counted = 1;
+    __atomic_add_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
+}
+
+/* Called by a new leader with mu held: while gateway calls are still on their way to the
+ * queue, waits for them up to commit_delay_us, so one fsync covers more records under load
+ * (PostgreSQL's commit_delay). A lone call does not wait: nothing else is in flight. */
+static void gather(lgsp_state *s)
+{
+    if (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) <= 0)
+        return;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += (long)(s->commit_delay_us * 1000);
+    while (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    s->delaying = 1;
+    while (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) > 0 && s->pending < BATCH_MAX)
+        if (pthread_cond_timedwait(&s->cv_batch, &s->mu, &dl) != 0)
+            break;
+    s->delaying = 0;
+}
+
+/*
+ * Group commit with a leader (log_sync = 1): the submitting thread queues its record; if no
+ * batch is being written it becomes the leader, takes everything queued, writes and commits
+ * it (one transaction, one fsync), wakes the threads whose records were in it and hands the
+ * lead to the thread at the head of what queued meanwhile. The others sleep on their own
+ * semaphore until their record is committed or they are asked to lead. The log is written by
+ * the request threads themselves, so it gets their share of the CPU instead of one writer
+ * thread's, and batches grow with the load. Spurious wake-ups are harmless: the loop
+ * re-checks done_seq.
+ */
 int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
 {
     pthread_mutex_lock(&s->mu);
     if (!s->writer_started || s->stop) {
+        if (rec->counted)
+            __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&s->mu);
-        /* No writer (CLI use): write synchronously on this thread. */
+        /* No writer (CLI use, shutdown): write synchronously on this thread. */
         rec->next = NULL;
         int rc = write_batch(eg_db_conn(s->app->db), rec);
         eg__lgsp_record_free(rec);
         return rc;
     }
+    static _Thread_local sem_t tl_sem;
+    static _Thread_local int tl_sem_ready;
+    if (s->log_sync && !tl_sem_ready) {
+        sem_init(&tl_sem, 0, 0);
+        tl_sem_ready = 1;
+    }
     rec->next = NULL;
+    rec->waiter = s->log_sync ? &tl_sem : NULL;
     rec->seq = ++s->enq_seq;
     int64_t seq = rec->seq;
     if (s->tail)
@@ -294,10 +382,31 @@ int eg__lgsp_log_submit(lgsp_state *s, lgsp_record *rec)
         s->head = rec;
     s->tail = rec;
     s->pending++;
-    pthread_cond_signal(&s->cv_work);
-    if (s->log_sync) {
-        while (s->done_seq < seq)
-            pthread_cond_wait(&s->cv_done, &s->mu);
+    if (rec->counted)
+        __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_RELAXED);
+    if (s->delaying)
+        pthread_cond_signal(&s->cv_batch);
+    if (!s->log_sync) {
+        if (s->writer_idle && !s->leader)
+            pthread_cond_signal(&s->cv_work);
+        pthread_mutex_unlock(&s->mu);
+        return EG_OK;
+    }
+    while (s->done_seq < seq) {
+        if (!s->leader && s->head) {
+            s->leader = 1;
+            if (s->commit_delay_us > 0)
+                gather(s);
+            int n = 0;
+            lgsp_record *list = take_batch(s, &n);
+            pthread_mutex_unlock(&s->mu);
+            commit_batch(s, list, n, &tl_sem); /* returns with mu held */
+            continue;
+        }
+        pthread_mutex_unlock(&s->mu);
+        while (sem_wait(&tl_sem) != 0) /* EINTR */
+            ;
+        pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
     return EG_OK;
@@ -336,10 +445,7 @@ int eg__lgsp_keypair(const char *data_dir, int create, unsigned char *pk, unsign
     return rc;
 }
 
-static void checkpoint_message(eg_buf *b, int64_t last_id, const char *last_hash)
-{
-    eg_buf_printf(b, "egov-lgsp-log-checkpoint\n%lld\n%s", (long long)last_id, last_hash);
-}
+#define LOG_DOMAIN "egov-lgsp-log-checkpoint" /* signed: LOG_DOMAIN "\n" last_id "\n" hash */
 
 int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
 {
@@ -368,13 +474,8 @@ int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
     if (last_id > 0 &&
         (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM lgsp_log_checkpoint", "") ||
          newest != last_id)) {
-        eg_buf msg = EG_BUF_INIT;
-        checkpoint_message(&msg, last_id, last_hash);
-        unsigned char sig[crypto_sign_BYTES];
-        crypto_sign_detached(sig, NULL, (unsigned char *)msg.data, msg.len, sk);
-        eg_buf_free(&msg);
         char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-        eg_hex(sig, sizeof(sig), sighex);
+        eg_chain_sign(sk, LOG_DOMAIN, last_id, last_hash, sighex);
         eg_hex(pk, sizeof(pk), pkhex);
         char ts[25];
         eg_time_iso_ms(eg_now_ms(), ts);
@@ -510,25 +611,14 @@ int eg_lgsp_verify_log(eg_db *db, const char *data_dir, int64_t *count, char *ms
             bad = 1;
             break;
         }
-        eg_buf raw_pk = EG_BUF_INIT, raw_sig = EG_BUF_INIT, m = EG_BUF_INIT;
-        int ok = strlen(pkh) == 64 && strlen(sig) == 128;
+        unsigned char raw_pk[crypto_sign_PUBLICKEYBYTES];
+        int ok = strlen(pkh) == 64;
         for (size_t i = 0; ok && i < 32; i++) {
             unsigned v = 0;
             ok = sscanf(pkh + 2 * i, "%2x", &v) == 1;
-            eg_buf_putc(&raw_pk, (char)v);
+            raw_pk[i] = (unsigned char)v;
         }
-        for (size_t i = 0; ok && i < 64; i++) {
-            unsigned v = 0;
-            ok = sscanf(sig + 2 * i, "%2x", &v) == 1;
-            eg_buf_putc(&raw_sig, (char)v);
-        }
-        checkpoint_message(&m, last_id, lh);
-        if (ok)
-            ok = crypto_sign_verify_detached((unsigned char *)raw_sig.data, (unsigned char *)m.data,
-                                             m.len, (unsigned char *)raw_pk.data) == 0;
-        eg_buf_free(&raw_pk);
-        eg_buf_free(&raw_sig);
-        eg_buf_free(&m);
+        ok = ok && eg_chain_verify(raw_pk, LOG_DOMAIN, last_id, lh, sig);
         if (!ok) {
             snprintf(msg, msglen, "checkpoint %lld: bad signature", (long long)kid);
             bad = 1;

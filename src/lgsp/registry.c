@@ -98,7 +98,8 @@ int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char 
 {
     eg_stmt *st = NULL;
     int rc = eg_query(c, &st,
-                      "SELECT g.id, g.methods, g.path_prefix, g.quota_per_day, g.rate_per_sec "
+                      "SELECT g.id, g.methods, g.path_prefix, g.quota_per_day, g.rate_per_sec, "
+                      "k.cert_sha256 "
                       "FROM lgsp_grant g JOIN lgsp_consumer k ON k.client_id = g.client_id "
                       "WHERE g.service_code = ? AND g.client_id = ? AND k.status = 'active'",
                       "tt", service, client);
@@ -111,6 +112,7 @@ int eg__lgsp_grant_get(eg_conn *c, eg_arena *a, const char *service, const char 
         out->path_prefix = eg_arena_strdup(a, eg_col_text(st, 2));
         out->quota_per_day = eg_col_is_null(st, 3) ? 0 : eg_col_int64(st, 3);
         out->rate_per_sec = eg_col_is_null(st, 4) ? 0 : eg_col_int64(st, 4);
+        out->cert_sha256 = eg_arena_strdup(a, eg_col_text(st, 5));
         rc = EG_OK;
     } else if (rc == EG_DONE) {
         rc = EG_ENOTFOUND;
@@ -356,6 +358,7 @@ static int create_service(eg_req *r)
     rc = eg_tx_commit(c);
     if (rc)
         return rc;
+    eg__lgsp_cache_invalidate(eg__lgsp_state(eg_req_app(r)));
     json_t *out = NULL;
     int64_t ver = 1;
     rc = load_service_json(c, code, &out, &ver);
@@ -495,6 +498,7 @@ static int update_service(eg_req *r)
     rc = eg_tx_commit(c);
     if (rc)
         return rc;
+    eg__lgsp_cache_invalidate(eg__lgsp_state(eg_req_app(r)));
     json_t *out = NULL;
     rc = load_service_json(c, code, &out, &ver);
     if (rc)
@@ -555,6 +559,7 @@ static int create_consumer(eg_req *r)
     rc = eg_tx_commit(c);
     if (rc)
         return rc;
+    eg__lgsp_cache_invalidate(eg__lgsp_state(eg_req_app(r)));
     return eg_reply_json(r, 201,
                          json_pack("{s:s, s:s, s:s, s:o, s:s}", "client_id", client, "name", name,
                                    "agency_code", agency, "cert_sha256", eg_json_strn(cert),
@@ -686,6 +691,8 @@ static int create_grant(eg_req *r)
             rc = eg_tx_commit(c);
     }
     eg_buf_free(&methods);
+    if (!rc)
+        eg__lgsp_cache_invalidate(eg__lgsp_state(eg_req_app(r)));
     if (rc == EG_ECONFLICT)
         return eg_req_fail_field(r, rc, "client_id", "Hệ thống %s đã được cấp quyền", client);
     if (rc)

@@ -61,7 +61,8 @@ test('admin page shows services, registers one, and shows monitoring', async () 
     });
     await page.goto(`${srv.url}/admin/lgsp.html`, { waitUntil: 'load' });
     await page.locator('#services-body tr').first().waitFor();
-    assert.equal(await page.locator('#services-body tr').count(), 2);
+    // dkkd, nhap and the demo data's shared-catalogue service dmdc
+    assert.equal(await page.locator('#services-body tr').count(), 3);
     await page.getByLabel('Mã dịch vụ').fill('moi');
     await page.getByLabel('Tên dịch vụ').fill('Dịch vụ mới');
     await page.getByLabel('Mã cơ quan sở hữu').fill('000.00.04.H61');
@@ -70,7 +71,7 @@ test('admin page shows services, registers one, and shows monitoring', async () 
     await page.locator('#lgsp-error').getByText(/upstream_url|vùng cấm|bị từ chối/).first().waitFor();
     await page.getByLabel('Địa chỉ dịch vụ cung cấp (upstream)').fill('http://127.0.0.1:9/');
     await page.getByRole('button', { name: 'Đăng ký' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#services-body tr').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('#services-body tr').length === 4);
     assert.equal((await api('/services/moi')).json.status, 'draft');
     await page.screenshot({ path: path.join(LOG_DIR, 'lgsp-admin.png'), fullPage: true });
     const unexpected = problems().filter((p) => !/status of 422/.test(p));
