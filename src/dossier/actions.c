@@ -10,6 +10,10 @@
  *   approve            4 → 9      leader; completes the approval task, issues the e-result
  *   return-result      9 → 10     receiver; completes the return task
  *   transfer           1|2        receiver; re-routes to the competent agency (Decree 118)
+ *   request-fee        4 → 6      officer/receiver; fee due (fees.c), payment created; the
+ *                                 verified payment callback moves it back to 4
+ *   pay                6          the applicant (the desk for a desk dossier): a new payment
+ *                                 when the last one failed
  * Order of checks: the dossier must be visible (else 404), the action permitted (403), the
  * move allowed from the current status (409). Nothing changes on any error.
  */
@@ -169,6 +173,8 @@ static const action_def actions[] = {
     {"apology", "process", 0},
     {"inter-agency", "process", 0},
     {"inter-agency-done", "process", 0},
+    {"request-fee", "process", EG_DS_FEES},
+    {"pay", NULL, 0},
     {NULL, NULL, 0},
 };
 
@@ -275,8 +281,8 @@ static int do_action(eg_req *r)
         if (eg__ds_may(r, &d, ad->perm))
             return eg_req_fail(r, EG_EFORBIDDEN, "không có quyền '%s' với hồ sơ %s", ad->name,
                                code);
-    } else if (!is_owner && !(!strcmp(ad->name, "supplement") && !d.owner &&
-                              eg__ds_may(r, &d, "receive") == 0)) {
+    } else if (!is_owner && !((!strcmp(ad->name, "supplement") || !strcmp(ad->name, "pay")) &&
+                              !d.owner && eg__ds_may(r, &d, "receive") == 0)) {
         return eg_req_fail(r, EG_EFORBIDDEN, "chỉ người nộp hồ sơ được '%s'", ad->name);
     }
     rc = eg_req_check_if_match(r, d.version);
@@ -288,6 +294,8 @@ static int do_action(eg_req *r)
         from_ok = d.status == EG_DS_NEW || d.status == EG_DS_ACCEPTED;
     else if (!strncmp(ad->name, "inter-agency", 12))
         from_ok = d.status == EG_DS_PROCESSING;
+    else if (!strcmp(ad->name, "pay"))
+        from_ok = d.status == EG_DS_FEES;
     else if (!strcmp(ad->name, "apology"))
         from_ok = d.status == EG_DS_ACCEPTED || d.status == EG_DS_PROCESSING ||
                   d.status == EG_DS_SUPPLEMENT || d.status == EG_DS_FEES;
@@ -351,9 +359,24 @@ static int do_action(eg_req *r)
             d.status = EG_DS_ACCEPTED;
             char err[256] = "";
             rc = eg__ds_start_processing(app, c, r, &d, err, sizeof err);
+            if (!rc && body && json_is_true(json_object_get(body, "collect_fees")))
+                rc = eg__ds_fee_due(app, c, r, &d, 0, NULL, err, sizeof err);
             if (rc && err[0])
                 eg_req_fail(r, rc, "%s", err);
         }
+    } else if (!strcmp(ad->name, "request-fee") || !strcmp(ad->name, "pay")) {
+        char err[256] = "";
+        json_t *amt = body ? json_object_get(body, "amount_vnd") : NULL;
+        if (amt && (!json_is_integer(amt) || json_integer_value(amt) <= 0))
+            rc = eg_req_fail_field(r, EG_EUNPROCESSABLE, "amount_vnd",
+                                   "số tiền phải là số nguyên dương (đồng)");
+        else if (!strcmp(ad->name, "pay"))
+            rc = eg__ds_fee_repay(app, c, r, &d, err, sizeof err);
+        else
+            rc = eg__ds_fee_due(app, c, r, &d, amt ? json_integer_value(amt) : 0, why, err,
+                                sizeof err);
+        if (rc && err[0])
+            eg_req_fail(r, rc, "%s", err);
     } else if (!strcmp(ad->name, "refuse") || !strcmp(ad->name, "stop")) {
         rc = eg_exec(c, NULL, "UPDATE dossiers SET reason = ?, finished_at = ? WHERE id = ?", "tll",
                      reason, now, d.id);
@@ -481,9 +504,10 @@ void eg__ds_actions_routes(eg_http *h)
         eg_wf_on_end(on_end, NULL);
     }
 #endif
+    eg__ds_fees_hook();
     eg_http_route(h, "POST", "/api/v1/dossiers/{code}/actions/{action}", do_action,
                   &(eg_route_opts){.summary = "Xử lý hồ sơ: accept, refuse, request-supplement, "
                                               "supplement, transfer, approve, return-result, "
-                                              "withdraw, stop",
+                                              "withdraw, stop, request-fee, pay",
                                    .tag = "dossier"});
 }

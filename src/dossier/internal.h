@@ -65,10 +65,14 @@ int eg__ds_may(eg_req *r, const ds_row *d, const char *action);
  * the applicant's notification, all on c inside the caller's transaction. */
 int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
                       const char *note, json_t *detail);
+/* The same; notify = 0 records no notification (a desk submission's intermediate status 2,
+ * immediately followed by 4 in the same transaction, which notifies once). */
+int eg__ds_transition_ex(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
+                         const char *note, json_t *detail, int notify);
 /* Brings the dossier's statistics fact and monthly rollup in line with its row (facts.c);
  * called once per transition and after a rating, inside the caller's transaction. */
 int eg__ds_facts_sync(eg_conn *c, int64_t id);
-/* Rebuilds both monthly rollups from the fact rows (inside the caller's transaction). */
+/* Rebuilds the rollups from the fact rows (inside the caller's transaction). */
 int eg__ds_facts_rebuild(eg_conn *c);
 /* The dossier as JSON (timeline included). */
 json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal);
@@ -88,6 +92,23 @@ int eg__ds_share_agency(eg_req *r, eg_conn *c, const ds_row *d, const char *acti
 json_t *eg__ds_shares_json(eg_conn *c, const char *code);
 int eg__ds_share_open(eg_app *app, eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
 int eg__ds_share_close(eg_conn *c, eg_req *r, const ds_row *d, const json_t *body);
+
+/* Issues the next code {agency}-{yymmdd}-{seq} of agency for the VN-local day of now, bumping
+ * dossier_seq inside the caller's transaction (a rollback gives the number back: it was never
+ * acknowledged). *day, *code in arena a. */
+int eg__ds_next_code(eg_conn *c, eg_arena *a, const char *agency, int64_t now, char **day,
+                     int64_t *seq, char **code);
+
+/* Fees, status 6 (fees.c). eg__ds_fee_due moves a processing dossier to 6 and creates its
+ * payment (amount <= 0: the procedure's fee); eg__ds_fee_repay creates a new payment for a
+ * dossier in 6 whose last payment failed. Both inside the caller's transaction; on an error
+ * err holds the Vietnamese detail. */
+int eg__ds_fee_due(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, int64_t amount, const char *note,
+                   char *err, size_t n);
+int eg__ds_fee_repay(eg_app *app, eg_conn *c, eg_req *r, ds_row *d, char *err, size_t n);
+void eg__ds_fees_hook(void);
+/* {id, amount_vnd, state, pay_url} of the dossier's latest payment, or JSON null. */
+json_t *eg__ds_payment_json(eg_conn *c, const char *code);
 
 /* Routes by concern. */
 void eg__ds_files_routes(eg_http *h);

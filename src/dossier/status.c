@@ -95,6 +95,12 @@ static void notify_applicant(eg_conn *c, const ds_row *d, int to, const char *no
 int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
                       const char *note, json_t *detail)
 {
+    return eg__ds_transition_ex(c, r, d, action, to, note, detail, 1);
+}
+
+int eg__ds_transition_ex(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
+                         const char *note, json_t *detail, int notify)
+{
     const char *actor = r ? eg_actor(r) : "system";
     int64_t now = eg_now_ms();
     int rc = 0;
@@ -136,7 +142,7 @@ int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action
     }
     if (!rc)
         rc = eg__ds_facts_sync(c, d->id); /* statistics fact (facts.c) */
-    if (!rc && (to != d->status || !strcmp(action, "apology")))
+    if (!rc && notify && (to != d->status || !strcmp(action, "apology")))
         notify_applicant(c, d, to, note);
     return rc;
 }
@@ -205,6 +211,7 @@ json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal)
                             d->instance_id ? json_integer(d->instance_id) : json_null());
         json_object_set_new(j, "version", json_integer(d->version));
         json_object_set_new(j, "inter_agency", eg__ds_shares_json(c, d->code));
+        json_object_set_new(j, "payment", eg__ds_payment_json(c, d->code));
 #if DS_HAVE_NOTIFY
         json_t *msgs = NULL;
         if (eg_notify_list(c, "dossier", d->code, &msgs) == 0 && msgs)

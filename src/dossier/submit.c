@@ -15,7 +15,8 @@
 
 /* SQLite has one writer; its busy handler sleeps with backoff, so under a storm of
  * submissions threads waiting for the write lock sleep while it is free. Submissions queue
- * on this mutex instead (woken at once); PostgreSQL runs them concurrently. */
+ * on this mutex instead (woken at once) from BEGIN to COMMIT (see dossier.sqlite_queue in
+ * submit()); PostgreSQL runs them concurrently. */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
 static void err_add(json_t *errs, const char *field, const char *msg)
@@ -202,7 +203,7 @@ static json_t *check_components(eg_conn *c, eg_arena *a, const json_t *proc, con
 }
 
 /* Issues the next code of agency for the VN-local day of now (inside the transaction). */
-static int next_code(eg_conn *c, eg_arena *a, const char *agency, int64_t now, char **day,
+int eg__ds_next_code(eg_conn *c, eg_arena *a, const char *agency, int64_t now, char **day,
                      int64_t *seq, char **code)
 {
     eg_tm t;
@@ -342,7 +343,7 @@ static int submit(eg_req *r)
     }
     char *day = NULL, *code = NULL;
     int64_t seq, id = 0;
-    rc = next_code(c, a, receiving, now, &day, &seq, &code);
+    rc = eg__ds_next_code(c, a, receiving, now, &day, &seq, &code);
     if (!rc) {
         eg_stmt *st;
         rc = eg_query(
@@ -379,21 +380,39 @@ static int submit(eg_req *r)
                     "ttt", code, json_string_value(fid), eg_json_str(v, "code"));
     }
     json_decref(comps);
-    ds_row d;
-    if (!rc)
-        rc = eg__ds_load(c, a, code, &d);
+    /* the row just inserted, without reading it back */
+    ds_row d = {.id = id,
+                .code = code,
+                .agency = receiving,
+                .handling = handling,
+                .procedure_code = pcode,
+                .procedure_name = eg_json_str(proc, "name"),
+                .process_key =
+                    eg_json_str(proc, "process_key") ? eg_json_str(proc, "process_key") : "",
+                .owner = owner,
+                .applicant = app_s,
+                .components = comp_s,
+                .created_by = p->subject,
+                .channel = (int)channel,
+                .status = online ? 1 : 2,
+                .processing_days = (int)eg_json_int(proc, "processing_days", 0),
+                .version = 1,
+                .submitted_at = now};
     if (!rc) {
-        /* the creation event (status 1 online, 2 at the desk) */
+        /* the creation event (status 1 online, 2 at the desk); a desk dossier moves on to 4
+         * in this transaction, and that move notifies the applicant once */
         ds_row fresh = d;
         fresh.status = 0;
         json_t *det = json_pack("{s:s, s:i}", "procedure_code", pcode, "channel", (int)channel);
-        rc = eg__ds_transition(c, r, &fresh, "submit", d.status, NULL, det);
+        rc = eg__ds_transition_ex(c, r, &fresh, "submit", d.status, NULL, det, online);
         json_decref(det);
     }
     (void)id;
     if (!rc && !online) {
         char err[256] = "";
         rc = eg__ds_start_processing(app, c, r, &d, err, sizeof err);
+        if (!rc && json_is_true(json_object_get(body, "collect_fees")))
+            rc = eg__ds_fee_due(app, c, r, &d, 0, NULL, err, sizeof err);
         if (rc && err[0])
             eg_req_fail(r, rc, "%s", err);
     }
@@ -410,8 +429,18 @@ static int submit(eg_req *r)
         }
         return rc;
     }
+    /* With group commit (a commit returns once a shared WAL sync covers it) the queue is
+     * released before COMMIT, so the next submission's work overlaps this one's wait for the
+     * sync and one sync acknowledges many; with synchronous=FULL (every COMMIT syncs while
+     * holding the write lock) it is released after. dossier.sqlite_queue: "statements"
+     * (default) or "commit". The `perf` branch's store queues writers itself (a slot released
+     * before the barrier); once that is on main this mutex is redundant and can go. */
+    int early = serial && strcmp(eg_config_get(app->cfg, "dossier.sqlite_queue", "statements"),
+                                 "commit") != 0;
+    if (early)
+        pthread_mutex_unlock(&sqlite_writer);
     rc = eg_tx_commit(c);
-    if (serial)
+    if (serial && !early)
         pthread_mutex_unlock(&sqlite_writer);
     if (rc)
         return rc;

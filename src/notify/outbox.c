@@ -3,18 +3,27 @@
  *
  * Design: eg_notify_enqueue inserts a 'pending' row on the caller's connection, so it commits
  * or rolls back with the caller's change. A delivery pass (the scheduler tick, or any node)
- * picks due rows one at a time and claims each with a conditional UPDATE (pending, or sending with
- * an expired lease -> sending, claimed_by = this pass, claim_until = now + lease); only the pass
- * whose UPDATE changed the row sends it, so two threads or nodes never send one message twice
- * in a pass, and a node that died mid-send releases its rows when the lease expires (delivery
- * is at least once). The outcome is written with the attempt record in one transaction, only
- * while the claim is still ours. Failed attempts back off exponentially
- * (notify.backoff_ms * 2^(attempts-1), capped at notify.backoff_max_ms) until
- * notify.max_attempts, then the row is 'failed'. Logs show recipients masked.
+ * selects up to BATCH due rows of the channels that can send and claims them in ONE write
+ * transaction with a conditional UPDATE per row (pending, or sending with an expired lease ->
+ * sending, claimed_by = this pass, claim_until = now + lease); only the rows its UPDATE changed
+ * are sent, so two threads or nodes never send one message twice in a pass, and a node that
+ * died mid-send releases its rows when the lease expires (delivery is at least once). The
+ * outcomes of the pass (sent, failed attempt + notify_attempt row, deferred, or released
+ * untried) are written in ONE more transaction, each only while the claim is still ours: two
+ * short write transactions per pass whatever the batch size, since SQLite has one writer and
+ * the submissions that enqueue these messages compete for it.
+ * A channel without configuration is not selected at all (no write; the rows wait as pending
+ * and go out once configured); a channel whose peer is unreachable is held in memory for the
+ * backoff of its consecutive failures (capped at a minute) and its remaining rows of the pass
+ * are released untried. Failed attempts back off exponentially (notify.backoff_ms *
+ * 2^(attempts-1), capped at notify.backoff_max_ms) until notify.max_attempts, then the row is
+ * 'failed'. Logs show recipients masked.
  */
 #include "notify/internal.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_BODY    (64 * 1024)
@@ -67,7 +76,15 @@ int eg_notify_enqueue(eg_conn *c, int channel, const char *to, const char *subje
 int eg_notify_list(eg_conn *c, const char *ref_type, const char *ref_id, json_t **items)
 {
     eg_stmt *st;
-    int rc = eg_query(c, &st,
+    int rc;
+    if (ref_type && ref_id) /* the common case, on the (ref_type, ref_id) index */
+        rc = eg_query(c, &st,
+                      "SELECT id, channel, recipient, subject, status, attempts, created_at, "
+                      "sent_at, last_error FROM notify_outbox WHERE ref_type = ? AND ref_id = ? "
+                      "ORDER BY id DESC",
+                      "tt", ref_type, ref_id);
+    else
+        rc = eg_query(c, &st,
                       "SELECT id, channel, recipient, subject, status, attempts, created_at, "
                       "sent_at, last_error FROM notify_outbox WHERE "
                       "(CAST(? AS TEXT) IS NULL OR ref_type = ?) AND "
@@ -114,133 +131,252 @@ struct msg {
     int channel;
     int attempts;
     char *to, *subject, *body;
+    int outcome; /* OUT_* */
+    char err[256];
 };
 
-/* Claims one due row for token: 1 with *m filled (caller frees its strings), 0 when nothing
- * is due, or a negative EG_E*. Rows are claimed one at a time, right before they are sent, so
- * a claim never waits behind other messages and its lease covers one send only. */
-static int claim_one(eg_conn *c, const char *token, int64_t now, int64_t lease, struct msg *m)
+enum { OUT_SENT, OUT_FAILED, OUT_DEFER, OUT_RELEASE };
+
+/* Channel state kept in memory per process: a channel whose peer was unreachable (connect
+ * failure or timeout) is held for backoff(consecutive failures), capped at a minute, so new
+ * messages do not each pay a connect timeout while the peer is down; the hold belongs to the
+ * configured URL (a new URL starts afresh). Unconfigured channels are simply not selected. */
+static struct chan {
+    pthread_mutex_t mu;
+    char url[512];
+    int fails;
+    int64_t hold_until, warned_at;
+} chans[3] = {{.mu = PTHREAD_MUTEX_INITIALIZER},
+              {.mu = PTHREAD_MUTEX_INITIALIZER},
+              {.mu = PTHREAD_MUTEX_INITIALIZER}};
+
+static const char *chan_key(int ch)
 {
-    enum { CANDIDATES = 8 };
-    int64_t ids[CANDIDATES];
+    return ch == EG_NOTIFY_SMS ? "notify.sms_url" : "notify.smtp_url";
+}
+
+/* 1 when channel ch is configured and not held at now. */
+static int chan_ready(const eg_config *cfg, int ch, int64_t now)
+{
+    const char *url = eg_config_get(cfg, chan_key(ch), NULL);
+    if (!url || !*url)
+        return 0;
+    struct chan *s = &chans[ch];
+    pthread_mutex_lock(&s->mu);
+    if (strcmp(s->url, url)) {
+        snprintf(s->url, sizeof(s->url), "%s", url);
+        s->fails = 0;
+        s->hold_until = 0;
+    }
+    int ok = now >= s->hold_until;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+static void chan_result(const eg_config *cfg, int ch, int unreachable, int64_t now)
+{
+    struct chan *s = &chans[ch];
+    pthread_mutex_lock(&s->mu);
+    if (!unreachable) {
+        s->fails = 0;
+        s->hold_until = 0;
+    } else {
+        s->fails++;
+        int64_t d = backoff(cfg, s->fails);
+        s->hold_until = now + (d < 60000 ? d : 60000);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Messages waiting for a channel that is not configured: not an attempt and no write at all
+ * (the rows stay pending and go out once the URL is set); one log line a minute says so. */
+static void warn_unconfigured(eg_app *app, eg_conn *c, int ch)
+{
+    struct chan *s = &chans[ch];
+    int64_t mono = eg_mono_ms();
+    pthread_mutex_lock(&s->mu);
+    int due = !s->warned_at || mono - s->warned_at >= 60000;
+    if (due)
+        s->warned_at = mono;
+    pthread_mutex_unlock(&s->mu);
+    if (!due)
+        return;
+    int64_t n = 0;
+    eg_query_int64(c, &n,
+                   "SELECT COUNT(*) FROM notify_outbox WHERE status = 'pending' AND channel = ?",
+                   "i", ch);
+    if (n <= 0)
+        return;
+    char sn[24], why[64];
+    snprintf(sn, sizeof(sn), "%lld", (long long)n);
+    snprintf(why, sizeof(why), "%s is not configured", chan_key(ch));
+    eg_log(EG_LOG_WARN, "notify", NULL, "notifications waiting", "count", sn, "error", why, NULL);
+    (void)app;
+}
+
+/* Selects up to BATCH due rows of the ready channels and claims them for token in ONE write
+ * transaction (a conditional UPDATE per row: only the rows it changed are ours). Returns the
+ * number claimed (m[] filled, caller frees the strings) or a negative EG_E*. */
+static int claim_batch(eg_conn *c, const char *token, int64_t now, int64_t lease, int ch1, int ch2,
+                       struct msg *m)
+{
+    struct msg cand[BATCH];
     int n = 0;
     eg_stmt *st;
     int rc = eg_query(c, &st,
-                      "SELECT id FROM notify_outbox WHERE (status = 'pending' AND next_at <= ?) "
-                      "OR (status = 'sending' AND claim_until < ?) ORDER BY next_at, id LIMIT ?",
-                      "lli", now, now, (int)CANDIDATES);
+                      "SELECT id, channel, recipient, subject, body, attempts FROM notify_outbox "
+                      "WHERE ((status = 'pending' AND next_at <= ?) OR (status = 'sending' AND "
+                      "claim_until < ?)) AND channel IN (?, ?) ORDER BY next_at, id LIMIT ?",
+                      "lliii", now, now, ch1, ch2, (int)BATCH);
     if (rc)
         return rc;
-    while (n < CANDIDATES && eg_step(st) == EG_ROW)
-        ids[n++] = eg_col_int64(st, 0);
+    while (n < BATCH && eg_step(st) == EG_ROW) {
+        cand[n] = (struct msg){.id = eg_col_int64(st, 0),
+                               .channel = (int)eg_col_int64(st, 1),
+                               .to = eg_strdup(eg_col_text(st, 2)),
+                               .subject = eg_col_text(st, 3) ? eg_strdup(eg_col_text(st, 3)) : NULL,
+                               .body = eg_strdup(eg_col_text(st, 4)),
+                               .attempts = (int)eg_col_int64(st, 5)};
+        n++;
+    }
     eg_stmt_done(st);
+    if (n == 0)
+        return 0;
+    int got = 0;
+    rc = eg_tx_begin(c);
     for (int i = 0; i < n; i++) {
         int64_t changed = 0;
-        rc = eg_exec(c, &changed,
-                     "UPDATE notify_outbox SET status = 'sending', claimed_by = ?, claim_until = ? "
-                     "WHERE id = ? AND ((status = 'pending' AND next_at <= ?) OR "
-                     "(status = 'sending' AND claim_until < ?))",
-                     "tllll", token, now + lease, ids[i], now, now);
-        if (rc || changed != 1)
-            continue; /* another pass took it */
-        if (eg_query(c, &st,
-                     "SELECT channel, recipient, subject, body, attempts FROM notify_outbox "
-                     "WHERE id = ?",
-                     "l", ids[i]) != EG_OK)
-            continue;
-        int found = eg_step(st) == EG_ROW;
-        if (found) {
-            m->id = ids[i];
-            m->channel = (int)eg_col_int64(st, 0);
-            m->to = eg_strdup(eg_col_text(st, 1));
-            m->subject = eg_col_text(st, 2) ? eg_strdup(eg_col_text(st, 2)) : NULL;
-            m->body = eg_strdup(eg_col_text(st, 3));
-            m->attempts = (int)eg_col_int64(st, 4);
+        if (!rc)
+            rc = eg_exec(c, &changed,
+                         "UPDATE notify_outbox SET status = 'sending', claimed_by = ?, "
+                         "claim_until = ? WHERE id = ? AND ((status = 'pending' AND next_at <= ?) "
+                         "OR (status = 'sending' AND claim_until < ?))",
+                         "tllll", token, now + lease, cand[i].id, now, now);
+        if (!rc && changed == 1) {
+            m[got++] = cand[i];
+        } else {
+            free(cand[i].to);
+            free(cand[i].subject);
+            free(cand[i].body);
         }
-        eg_stmt_done(st);
-        if (found)
-            return 1;
     }
-    return 0;
+    rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
+    if (rc) {
+        for (int i = 0; i < got; i++) {
+            free(m[i].to);
+            free(m[i].subject);
+            free(m[i].body);
+        }
+        return rc;
+    }
+    return got;
 }
 
-static void record(eg_app *app, eg_conn *c, const char *token, struct msg *m, int ok,
-                   const char *detail, int64_t now)
+/* Writes the outcomes of a pass in ONE transaction, each only while the claim is still ours:
+ * sent / failed attempt (+ notify_attempt row, backoff) / deferred (transport unavailable: not
+ * an attempt, back in a minute) / released (not tried in this pass: pending again, as it was). */
+static int record_batch(eg_app *app, eg_conn *c, const char *token, struct msg *m, int n,
+                        int64_t now)
 {
     int max = (int)eg_config_int(app->cfg, "notify.max_attempts", 8);
-    int attempts = m->attempts + 1;
     char ts[25];
     eg_time_iso_ms(eg_now_ms(), ts);
-    const char *status = ok ? "sent" : attempts >= max ? "failed" : "pending";
-    int64_t next = ok ? now : now + backoff(app->cfg, attempts), changed = 0;
     int rc = eg_tx_begin(c);
-    if (!rc)
+    for (int i = 0; i < n && !rc; i++) {
+        struct msg *x = &m[i];
+        int64_t changed = 0;
+        if (x->outcome == OUT_RELEASE || x->outcome == OUT_DEFER) {
+            rc = eg_exec(c, NULL,
+                         "UPDATE notify_outbox SET status = 'pending', next_at = ?, "
+                         "claimed_by = NULL, claim_until = NULL, last_error = COALESCE(?, "
+                         "last_error) WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+                         "ltlt", x->outcome == OUT_DEFER ? now + 60000 : now,
+                         x->outcome == OUT_DEFER ? x->err : NULL, x->id, token);
+            continue;
+        }
+        int ok = x->outcome == OUT_SENT, attempts = x->attempts + 1;
+        const char *status = ok ? "sent" : attempts >= max ? "failed" : "pending";
+        int64_t next = ok ? now : now + backoff(app->cfg, attempts);
         rc = eg_exec(c, &changed,
                      "UPDATE notify_outbox SET status = ?, attempts = ?, next_at = ?, "
                      "claimed_by = NULL, claim_until = NULL, sent_at = ?, last_error = ? "
                      "WHERE id = ? AND claimed_by = ? AND status = 'sending'",
-                     "tilttlt", status, attempts, next, ok ? ts : NULL, ok ? NULL : detail, m->id,
+                     "tilttlt", status, attempts, next, ok ? ts : NULL, ok ? NULL : x->err, x->id,
                      token);
-    if (!rc && changed == 1)
-        rc = eg_exec(c, NULL,
-                     "INSERT INTO notify_attempt (outbox_id, attempt, at, ok, detail) "
-                     "VALUES (?,?,?,?,?)",
-                     "litit", m->id, attempts, ts, ok, detail);
+        if (!rc && changed == 1)
+            rc = eg_exec(c, NULL,
+                         "INSERT INTO notify_attempt (outbox_id, attempt, at, ok, detail) "
+                         "VALUES (?,?,?,?,?)",
+                         "litit", x->id, attempts, ts, ok, ok ? NULL : x->err);
+    }
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-    eg_buf masked = EG_BUF_INIT;
-    eg__notify_mask(m->to, &masked);
-    char sid[24], satt[16];
-    snprintf(sid, sizeof(sid), "%lld", (long long)m->id);
-    snprintf(satt, sizeof(satt), "%d", attempts);
-    eg_log(ok ? EG_LOG_INFO : EG_LOG_WARN, "notify", NULL,
-           ok ? "notification sent" : "notification attempt failed", "outbox_id", sid, "to",
-           eg_buf_cstr(&masked), "attempt", satt, "status", status, "error", ok ? "" : detail,
-           rc ? "record_error" : NULL, rc ? eg_errname(rc) : NULL, NULL);
-    eg_buf_free(&masked);
-}
-
-/* The channel is not configured (no notify.smtp_url / sms_url): not an attempt. The message
- * goes back to pending for a minute, its attempts untouched, so configuring the transport
- * later delivers everything queued meanwhile. */
-static void defer(eg_conn *c, const char *token, struct msg *m, const char *why, int64_t now)
-{
-    eg_exec(c, NULL,
-            "UPDATE notify_outbox SET status = 'pending', next_at = ?, claimed_by = NULL, "
-            "claim_until = NULL, last_error = ? WHERE id = ? AND claimed_by = ?",
-            "ltlt", now + 60000, why, m->id, token);
-    char sid[24];
-    snprintf(sid, sizeof(sid), "%lld", (long long)m->id);
-    eg_log(EG_LOG_WARN, "notify", NULL, "notification deferred", "outbox_id", sid, "error", why,
-           NULL);
+    for (int i = 0; i < n; i++) {
+        struct msg *x = &m[i];
+        if (x->outcome == OUT_RELEASE)
+            continue;
+        int ok = x->outcome == OUT_SENT, attempts = x->attempts + (x->outcome != OUT_DEFER);
+        eg_buf masked = EG_BUF_INIT;
+        eg__notify_mask(x->to, &masked);
+        char sid[24], satt[16];
+        snprintf(sid, sizeof(sid), "%lld", (long long)x->id);
+        snprintf(satt, sizeof(satt), "%d", attempts);
+        eg_log(ok ? EG_LOG_INFO : EG_LOG_WARN, "notify", NULL,
+               ok                        ? "notification sent"
+               : x->outcome == OUT_DEFER ? "notification deferred"
+                                         : "notification attempt failed",
+               "outbox_id", sid, "to", eg_buf_cstr(&masked), "attempt", satt, "error",
+               ok ? "" : x->err, rc ? "record_error" : NULL, rc ? eg_errname(rc) : NULL, NULL);
+        eg_buf_free(&masked);
+    }
+    return rc;
 }
 
 int eg_notify_deliver(eg_app *app, int64_t now_ms)
 {
     eg_conn *c = eg_db_conn(app->db);
+    int ready[3] = {0, chan_ready(app->cfg, EG_NOTIFY_EMAIL, now_ms),
+                    chan_ready(app->cfg, EG_NOTIFY_SMS, now_ms)};
+    for (int ch = EG_NOTIFY_EMAIL; ch <= EG_NOTIFY_SMS; ch++) {
+        const char *url = eg_config_get(app->cfg, chan_key(ch), NULL);
+        if (!url || !*url)
+            warn_unconfigured(app, c, ch);
+    }
+    if (!ready[EG_NOTIFY_EMAIL] && !ready[EG_NOTIFY_SMS])
+        return 0; /* nothing can go out: no query, no write */
     char token[27];
     eg_new_id(token);
     int64_t lease = eg_config_int(app->cfg, "notify.claim_ms", 300000);
     int64_t budget = eg_config_int(app->cfg, "notify.pass_ms", 5000), t0 = eg_mono_ms();
-    int n = 0;
-    while (n < BATCH && eg_mono_ms() - t0 < budget) {
-        struct msg m = {0};
-        int rc = claim_one(c, token, now_ms, lease, &m);
-        if (rc <= 0)
-            return n > 0 ? n : rc;
-        char err[256] = "";
-        rc = m.channel == EG_NOTIFY_SMS ? eg__notify_sms(app->cfg, m.to, m.body, err, sizeof(err))
-                                        : eg__notify_smtp(app->cfg, m.to, m.subject, m.body, m.id,
-                                                          now_ms, err, sizeof(err));
-        if (rc == EG_EUNAVAIL)
-            defer(c, token, &m, err, now_ms);
-        else
-            record(app, c, token, &m, rc == EG_OK, rc == EG_OK ? NULL : err, now_ms);
-        free(m.to);
-        free(m.subject);
-        free(m.body);
-        n++;
+    struct msg m[BATCH];
+    int n = claim_batch(c, token, now_ms, lease, ready[EG_NOTIFY_EMAIL] ? EG_NOTIFY_EMAIL : -1,
+                        ready[EG_NOTIFY_SMS] ? EG_NOTIFY_SMS : -1, m);
+    if (n <= 0)
+        return n;
+    int handled = 0;
+    for (int i = 0; i < n; i++) {
+        struct msg *x = &m[i];
+        if (!ready[x->channel] || eg_mono_ms() - t0 >= budget) {
+            x->outcome = OUT_RELEASE; /* channel went down in this pass, or out of time */
+            continue;
+        }
+        int rc = x->channel == EG_NOTIFY_SMS
+                     ? eg__notify_sms(app->cfg, x->to, x->body, x->err, sizeof(x->err))
+                     : eg__notify_smtp(app->cfg, x->to, x->subject, x->body, x->id, now_ms, x->err,
+                                       sizeof(x->err));
+        x->outcome = rc == EG_OK ? OUT_SENT : rc == EG_EUNAVAIL ? OUT_DEFER : OUT_FAILED;
+        if (rc != EG_EUNAVAIL)
+            chan_result(app->cfg, x->channel, rc == EG_ETIMEOUT, now_ms);
+        if (rc == EG_ETIMEOUT)
+            ready[x->channel] = 0;
+        handled++;
     }
-    return n;
+    record_batch(app, c, token, m, n, now_ms);
+    for (int i = 0; i < n; i++) {
+        free(m[i].to);
+        free(m[i].subject);
+        free(m[i].body);
+    }
+    return handled;
 }
 
 static int notify_init(eg_app *app)

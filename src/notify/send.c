@@ -108,7 +108,11 @@ static size_t sink_cb(char *buf, size_t size, size_t nitems, void *ud)
 static int curl_fail(CURLcode cc, const char *what, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s: %s", what, curl_easy_strerror(cc));
-    return cc == CURLE_OPERATION_TIMEDOUT ? EG_ETIMEOUT : EG_EUPSTREAM;
+    /* unreachable peer (the outbox holds the channel) vs a peer that answered with a refusal */
+    return cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT ||
+                   cc == CURLE_COULDNT_RESOLVE_HOST
+               ? EG_ETIMEOUT
+               : EG_EUPSTREAM;
 }
 
 int eg__notify_smtp(const eg_config *cfg, const char *to, const char *subject, const char *body,

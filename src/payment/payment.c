@@ -185,6 +185,34 @@ int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, ch
     return rc;
 }
 
+int eg_payment_latest(eg_app *app, eg_conn *conn, const char *ref_type, const char *ref_id,
+                      eg_payment_summary *out)
+{
+    memset(out, 0, sizeof(*out));
+    eg_stmt *st = NULL;
+    int rc = eg_query(conn, &st,
+                      "SELECT id, amount_vnd, state, gateway_txn FROM payment_payments WHERE "
+                      "ref_type = ? AND ref_id = ? ORDER BY id DESC LIMIT 1",
+                      "tt", ref_type, ref_id);
+    if (rc)
+        return rc;
+    rc = eg_step(st);
+    if (rc == EG_ROW) {
+        out->id = eg_col_int64(st, 0);
+        out->amount_vnd = eg_col_int64(st, 1);
+        snprintf(out->state, sizeof(out->state), "%s", eg_col_text(st, 2));
+        const char *txn = eg_col_text(st, 3);
+        if (!strcmp(out->state, EG_PAY_PENDING) && txn && *txn && eg__pay && eg__pay->testgw)
+            snprintf(out->pay_url, sizeof(out->pay_url), "%s/api/v1/payment/testgw/pay/%s",
+                     app && app->base_url ? app->base_url : "", txn);
+        rc = 0;
+    } else if (rc == EG_DONE) {
+        rc = EG_ENOTFOUND;
+    }
+    eg_stmt_done(st);
+    return rc;
+}
+
 json_t *eg__pay_load(eg_conn *c, int64_t id)
 {
     json_t *rows = NULL;

@@ -56,6 +56,16 @@ void eg_payment_on_paid(const char *ref_type, eg_payment_paid_fn hook);
 int eg_payment_state(eg_conn *conn, const char *ref_type, const char *ref_id, char *state, size_t n,
                      int64_t *payment_id);
 
+/* The latest payment of a ref, for the owner module's pages. */
+typedef struct {
+    int64_t id, amount_vnd;
+    char state[16];    /* EG_PAY_* */
+    char pay_url[600]; /* where the payer goes, while pending; "" otherwise */
+} eg_payment_summary;
+/* Fills *out with the latest payment of (ref_type, ref_id). EG_ENOTFOUND when none. */
+int eg_payment_latest(eg_app *app, eg_conn *conn, const char *ref_type, const char *ref_id,
+                      eg_payment_summary *out);
+
 /* ---- callback parameters (exposed for the fuzz target and the test peer) ---- */
 
 #define EG_PAY_MAX_PARAMS 16

@@ -86,7 +86,8 @@ static void page_head(eg_buf *b)
 {
     eg_buf_puts(b, "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                   "<title>Cổng thanh toán thử nghiệm</title>"
+                   "<title>Cổng thanh toán thử nghiệm</title><link rel=\"icon\" "
+                   "href=\"/favicon.svg\" type=\"image/svg+xml\">"
                    "<link rel=\"stylesheet\" href=\"/lib/egov.css\"></head><body>"
                    "<header><p><strong>Cổng thanh toán thử nghiệm</strong> (mô phỏng Nền tảng "
                    "thanh toán quốc gia, chỉ dùng cho trình diễn)</p></header><main>");

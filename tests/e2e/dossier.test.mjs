@@ -3,7 +3,8 @@
  * finds the procedure and submits online with an attachment; the desk accepts it; the
  * officer, unit leader and leader complete their tasks in the inbox (tasks.html, reached by
  * the dossier code); the desk returns the result; the citizen sees it in the data store and
- * rates the service; the public lookup shows the status. Phone-size viewport for the citizen.
+ * rates the service; the public lookup shows the status. On the way the fee is due (status
+ * 6): the citizen presses "Nộp phí" and confirms on the test gateway's page. Phone-size viewport for the citizen.
  * Authentication: bearer tokens from `egov token` as an extra header (no login UI needed).
  */
 import test, { before, after } from 'node:test';
@@ -98,6 +99,22 @@ test('citizen submits online, desk accepts, inbox steps, desk returns, citizen f
     await o.page.goto(`${srv.url}/office/dossier.html?code=${encodeURIComponent(code)}`);
     await o.page.waitForSelector('.timeline li');
     assert.match(await o.page.locator('.dossier-facts').textContent(), /Đang xử lý/);
+
+    /* 3b. the fee is due (status 6): the citizen pays through the test gateway's page */
+    const fee = await api('tp.chuyenvien', `/api/v1/dossiers/${encodeURIComponent(code)}/actions/request-fee`, {});
+    assert.equal(fee.status, 200, JSON.stringify(fee.json));
+    await c.page.goto(`${srv.url}/portal/my.html?code=${encodeURIComponent(code)}`);
+    await c.page.getByRole('link', { name: /Nộp phí/ }).click();
+    await c.page.getByRole('button', { name: 'Xác nhận thanh toán' }).click();
+    await c.page.waitForSelector('text=Thanh toán thành công');
+    await c.page.getByRole('link', { name: 'Quay lại Cổng dịch vụ công' }).click();
+    await c.page.waitForSelector(`a:has-text("Xem hồ sơ ${code}")`);
+    let st = 6;
+    for (let i = 0; i < 80 && st !== 4; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        st = (await api('congdan1', `/api/v1/dossiers/${encodeURIComponent(code)}`)).json.status;
+    }
+    assert.equal(st, 4, 'the verified callback moved the dossier on');
     await completeTask('tp.chuyenvien', code, 'Task_Appraise');
     await completeTask('tp.truongphong', code, 'Task_Review');
     await completeTask('tp.giamdoc', code, 'Task_Approve', { approved: true });
@@ -111,7 +128,7 @@ test('citizen submits online, desk accepts, inbox steps, desk returns, citizen f
     await c.page.goto(`${srv.url}/portal/my.html?code=${encodeURIComponent(code)}`);
     await c.page.waitForSelector('#result-link');
     assert.match(await c.page.locator('.dossier-facts').textContent(), /Đã trả kết quả/);
-    assert.equal(await c.page.locator('.timeline li').count(), 5);
+    assert.equal(await c.page.locator('.timeline li').count(), 7); /* + fee due, paid */
     await c.page.waitForSelector('#store li[data-kind="result"]');
     assert.match(await c.page.locator('#store').textContent(), new RegExp(code.replace(/\./g, '\\.')));
     await c.page.getByLabel('Điểm (1-5)').selectOption('5');

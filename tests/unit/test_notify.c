@@ -457,7 +457,8 @@ static void test_stale_claim_recovered(void **state)
     peer_stop(p);
 }
 
-/* No SMS gateway configured: the message waits, its attempts untouched. */
+/* No SMS gateway configured: the message waits untouched (no claim, no write, attempts 0)
+ * and goes out as soon as the gateway is configured. */
 static void test_unconfigured_channel_waits(void **state)
 {
     struct fixture *f = *state;
@@ -465,14 +466,54 @@ static void test_unconfigured_channel_waits(void **state)
     assert_int_equal(
         eg_notify_enqueue(c, EG_NOTIFY_SMS, "0987654321", NULL, "b", "dossier", "d7", NULL), EG_OK);
     int64_t now = eg_now_ms();
-    assert_int_equal(eg_notify_deliver(&f->app, now), 1);
+    assert_int_equal(eg_notify_deliver(&f->app, now), 0);
     assert_int_equal(eg_notify_deliver(&f->app, now + 1000), 0);
     json_t *items = list_ref(f, "d7");
     json_t *it = json_array_get(items, 0);
     assert_string_equal(eg_json_str(it, "status"), "pending");
     assert_int_equal(eg_json_int(it, "attempts", -1), 0);
-    assert_non_null(strstr(eg_json_str(it, "last_error"), "sms_url"));
     json_decref(items);
+    int64_t n = -1;
+    assert_int_equal(eg_query_int64(c, &n,
+                                    "SELECT COUNT(*) FROM notify_outbox WHERE ref_id = 'd7' AND "
+                                    "claimed_by IS NULL AND next_at = 0",
+                                    ""),
+                     EG_OK);
+    assert_int_equal(n, 1);
+    struct peer *p = peer_start(0, 1);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", p->port);
+    eg_config_set(f->app.cfg, "notify.sms_url", url);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 2000), 1);
+    assert_int_equal(p->nmsg, 1);
+    eg_config_set(f->app.cfg, "notify.sms_url", "");
+    peer_stop(p);
+}
+
+/* An unreachable peer holds its channel: a message queued after the failure is not tried
+ * (and not charged an attempt) until the hold passes; then both go out. */
+static void test_unreachable_peer_holds_channel(void **state)
+{
+    struct fixture *f = *state;
+    int port = dead_port();
+    set_smtp(f, port);
+    eg_conn *c = eg_db_conn(f->app.db);
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_EMAIL, "a@example.com", "s", "b", "dossier", "d8", NULL),
+        EG_OK);
+    int64_t now = eg_now_ms();
+    assert_int_equal(eg_notify_deliver(&f->app, now), 1); /* refused: channel held 1 s */
+    assert_int_equal(
+        eg_notify_enqueue(c, EG_NOTIFY_EMAIL, "b@example.com", "s", "b", "dossier", "d8", NULL),
+        EG_OK);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 500), 0);
+    json_t *items = list_ref(f, "d8");
+    assert_int_equal(eg_json_int(json_array_get(items, 0), "attempts", -1), 0);
+    json_decref(items);
+    struct peer *p = peer_start(port, 0);
+    assert_int_equal(eg_notify_deliver(&f->app, now + 1000), 2);
+    assert_int_equal(p->nmsg, 2);
+    peer_stop(p);
 }
 
 struct pass_arg {
@@ -586,6 +627,7 @@ int main(void)
         BOTH(test_sms_gateway),
         BOTH(test_stale_claim_recovered),
         BOTH(test_unconfigured_channel_waits),
+        BOTH(test_unreachable_peer_holds_channel),
         cmocka_unit_test(test_subject_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-// The citizen's dossiers (?code= opens one: facts, timeline, withdraw, rating after 10) and
+// The citizen's dossiers (?code= opens one: facts, timeline, pay the fee in 6, withdraw, rating
+// after 10) and
 // the electronic data store (results and reusable papers) with download links.
 import { api, renderProblem, boot } from '/lib/egov.js';
 import { el, facts, timeline, fmt, STATUS } from '/office/dossier-view.js';
@@ -16,6 +17,7 @@ async function one() {
         if (d.result_file_id) kids.push(el('p', {}, el('a', { id: 'result-link', href: `/api/v1/files/${d.result_file_id}`, text: 'Tải kết quả điện tử (XML có chữ ký số)' })));
         $('detail').replaceChildren(...kids);
         const acts = [];
+        if (d.status === 6) acts.push(payButton(d));
         if ([1, 2, 4, 5, 6].includes(d.status))
             acts.push(el('button', { type: 'button', class: 'btn btn-secondary', text: 'Rút hồ sơ', onclick: async () => {
                 try {
@@ -29,6 +31,22 @@ async function one() {
     } catch (e) {
         renderProblem($('problem'), e);
     }
+}
+
+// Status 6 (financial obligation): "Nộp phí" goes to the payment gateway's page; when the
+// last payment failed or was cancelled, it first asks for a new payment.
+function payButton(d) {
+    const p = d.payment;
+    const amount = p ? ` (${Number(p.amount_vnd).toLocaleString('vi-VN')} đồng)` : '';
+    if (p && p.pay_url)
+        return el('a', { id: 'pay-fee', class: 'btn', href: p.pay_url, text: `Nộp phí${amount}` });
+    return el('button', { id: 'pay-fee', type: 'button', class: 'btn', text: `Nộp phí${amount}`, onclick: async () => {
+        try {
+            const r = await api(`/api/v1/dossiers/${encodeURIComponent(code)}/actions/pay`, { body: {} });
+            if (r.payment && r.payment.pay_url) location.assign(r.payment.pay_url);
+            else await one();
+        } catch (e) { renderProblem($('problem'), e); }
+    } });
 }
 
 async function rate(ev) {
