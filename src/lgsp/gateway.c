@@ -146,6 +146,20 @@ void eg__lgsp_gateway_global_init(void)
 }
 
 static _Thread_local CURL *tl_curl;
+/* The key only carries a destructor: a thread that exits (an HTTP worker at shutdown, the
+ * scheduler) cleans up its handle and the connections it kept alive. */
+static pthread_key_t curl_key;
+static pthread_once_t curl_key_once = PTHREAD_ONCE_INIT;
+
+static void curl_free_handle(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+static void curl_key_make(void)
+{
+    pthread_key_create(&curl_key, curl_free_handle);
+}
 
 struct sockctx {
     lgsp_state *s;
@@ -194,8 +208,11 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct curl_slist *hdrs,
                      const char *body, size_t len, int64_t timeout_ms, lgsp_upstream_reply *out)
 {
-    if (!tl_curl)
+    if (!tl_curl) {
+        pthread_once(&curl_key_once, curl_key_make);
         tl_curl = curl_easy_init();
+        pthread_setspecific(curl_key, tl_curl);
+    }
     CURL *c = tl_curl;
     curl_easy_reset(c); /* keeps the live connections and DNS cache of this handle */
     struct sockctx sx = {s, 0};
@@ -255,6 +272,7 @@ int eg__lgsp_forward(lgsp_state *s, const char *url, const char *method, struct 
     /* A failed transfer may leave the connection in an unknown state: start afresh. */
     curl_easy_cleanup(c);
     tl_curl = NULL;
+    pthread_setspecific(curl_key, NULL);
     return out->err;
 }
 
