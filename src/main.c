@@ -16,6 +16,7 @@
 #include "dvcqg/dvcqg.h"
 #include "dossier/dossier.h"
 #include "feedback/feedback.h"
+#include "reports/reports.h"
 #include "portal/portal.h"
 
 /* clang-format off: one module per line keeps merges of new modules trivial */
@@ -33,6 +34,7 @@ const struct eg_module *const eg_modules[] = {
     &eg_dvcqg_module,
     &eg_dossier_module,
     &eg_feedback_module,
+    &eg_reports_module,
     &eg_portal_module,
     NULL,
 };

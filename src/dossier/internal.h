@@ -69,6 +69,11 @@ int eg__ds_transition(eg_conn *c, eg_req *r, const ds_row *d, const char *action
  * immediately followed by 4 in the same transaction, which notifies once). */
 int eg__ds_transition_ex(eg_conn *c, eg_req *r, const ds_row *d, const char *action, int to,
                          const char *note, json_t *detail, int notify);
+/* Brings the dossier's statistics fact and monthly rollup in line with its row (facts.c);
+ * called once per transition and after a rating, inside the caller's transaction. */
+int eg__ds_facts_sync(eg_conn *c, int64_t id);
+/* Rebuilds the rollups from the fact rows (inside the caller's transaction). */
+int eg__ds_facts_rebuild(eg_conn *c);
 /* The dossier as JSON (timeline included). */
 json_t *eg__ds_json(eg_conn *c, const ds_row *d, int with_personal);
 json_t *eg__ds_timeline(eg_conn *c, const char *code, int with_actor);

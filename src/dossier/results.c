@@ -192,6 +192,8 @@ static int rating(eg_req *r)
                  "itl", (int)json_integer_value(sv), comment, d.id);
     if (!rc && ch != 1)
         rc = eg_req_fail(r, EG_ECONFLICT, "hồ sơ %s đã được đánh giá", code);
+    if (!rc)
+        rc = eg__ds_facts_sync(c, d.id); /* statistics fact (facts.c) */
     if (!rc) {
         json_t *det = json_pack("{s:I}", "score", json_integer_value(sv));
         rc = eg_audit_append(c, &(eg_audit_event){.actor = eg_actor(r),

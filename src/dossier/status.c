@@ -140,6 +140,8 @@ int eg__ds_transition_ex(eg_conn *c, eg_req *r, const ds_row *d, const char *act
                                                   .detail = det});
         json_decref(det);
     }
+    if (!rc)
+        rc = eg__ds_facts_sync(c, d->id); /* statistics fact (facts.c) */
     if (!rc && notify && (to != d->status || !strcmp(action, "apology")))
         notify_applicant(c, d, to, note);
     return rc;
