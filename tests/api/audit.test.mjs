@@ -3,20 +3,10 @@
 // searches are themselves audited; /audit/verify recomputes the chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, egovCli, request, apiAs } from './lib/server.mjs';
 
 let srv;
-const tok = {};
-function token(user) {
-    if (!tok[user]) {
-        const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user]);
-        assert.equal(r.status, 0, r.stderr);
-        tok[user] = r.stdout.trim();
-    }
-    return tok[user];
-}
-const api = (path, user, opts = {}) =>
-    request(`${srv.url}/api/v1${path}`, { ...opts, token: user ? token(user) : undefined });
+const api = (path, user, opts = {}) => apiAs(srv)(path, user, opts);
 
 before(async () => {
     srv = await startServer();

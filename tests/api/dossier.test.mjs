@@ -11,18 +11,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, egovCli, request, tokenFor } from './lib/server.mjs';
 
 const PROC = '2.000488.000.00.00.H61'; /* Cấp Phiếu lý lịch tư pháp, Sở Tư pháp 000.00.04.H61 */
 const TP = '000.00.04.H61';
 let srv;
-const tok = {};
 
-function token(user) {
-    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600']);
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split(/\s+/).pop();
-}
+const tok = {};
+const token = (user) => tokenFor(srv, user);
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(32)]);

@@ -11,23 +11,14 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, egovCli, request, tokenFor } from './lib/server.mjs';
 
 const SECRET = 'fees-secret-0123456789abcdef0123456789abcdef';
 const PROC = '2.000488.000.00.00.H61'; /* fee 200.000 đồng, Sở Tư pháp */
 const FREE = '2.001481.000.00.00.H61'; /* no fee, same agency */
 let srv;
-const tok = {};
 
-function token(user) {
-    if (tok[user]) return tok[user];
-    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600'], {
-        env: pgUrl ? { EGOV_DB_URL: pgUrl } : {},
-    });
-    assert.equal(r.status, 0, r.stderr);
-    tok[user] = r.stdout.trim().split(/\s+/).pop();
-    return tok[user];
-}
+const token = (user) => tokenFor(srv, user, { env: pgUrl ? { EGOV_DB_URL: pgUrl } : {} });
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 

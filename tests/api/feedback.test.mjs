@@ -6,21 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, egovCli, request, apiAs } from './lib/server.mjs';
 
 const AGENCY = '000.00.04.H61';
 let srv;
-const tok = {};
-function token(user) {
-    if (!tok[user]) {
-        const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user]);
-        assert.equal(r.status, 0, r.stderr);
-        tok[user] = r.stdout.trim();
-    }
-    return tok[user];
-}
-const api = (path, user, opts = {}) =>
-    request(`${srv.url}/api/v1${path}`, { ...opts, token: user ? token(user) : undefined });
+const api = (path, user, opts = {}) => apiAs(srv)(path, user, opts);
 const act = (id, action, user, body = {}) =>
     api(`/feedback/${id}/actions/${action}`, user, { method: 'POST', body });
 

@@ -8,20 +8,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, request, tokenFor } from './lib/server.mjs';
 
 const LLTP = '2.000488.000.00.00.H61'; /* Phiếu lý lịch tư pháp, Sở Tư pháp */
 const GPXD = '1.009972.000.00.00.H61'; /* Giấy phép xây dựng, Sở Xây dựng */
 const PID = '086090001234'; /* congdan1 */
 let srv;
-const tok = {};
 let ready = false;
 
-function token(user) {
-    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600']);
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split(/\s+/).pop();
-}
+const tok = {};
+const token = (user) => tokenFor(srv, user);
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 

@@ -7,20 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, egovCli, request } from './lib/server.mjs';
+import { startServer, request, tokenFor } from './lib/server.mjs';
 
 const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 const AGENCY = '000.00.04.H61';
 let srv;
-const tok = {};
 
-function token(user) {
-    if (tok[user]) return tok[user];
-    const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user]);
-    assert.equal(r.status, 0, r.stderr);
-    tok[user] = r.stdout.trim();
-    return tok[user];
-}
+const token = (user) => tokenFor(srv, user);
 
 function signed(params, secret = SECRET) {
     const canon = Object.keys(params)

@@ -7,6 +7,7 @@
  *   assert.equal(r.status, 200); assert.equal(r.json.status, 'ok');
  */
 export { startServer, egovCli, egovBin, REPO_ROOT, LOG_DIR } from '../../lib/server.mjs';
+import { egovCli } from '../../lib/server.mjs';
 
 /*
  * request(url, opts) -> {status, headers, json, text}
@@ -57,4 +58,27 @@ export async function request(url, opts = {}) {
         }
     }
     return { status: res.status, headers: res.headers, json, text };
+}
+
+/*
+ * tokenFor(srv, user, {env}) -> a bearer token for an existing account, issued by
+ * `egov token` on the server's data directory (cached per server and user; 1 h lifetime).
+ * apiAs(srv) -> (path, user, opts) => request(`${srv.url}/api/v1${path}`) as that user
+ * (user null/undefined: anonymous).
+ */
+const tokens = new WeakMap();
+export function tokenFor(srv, user, { env = {} } = {}) {
+    if (!tokens.has(srv)) tokens.set(srv, new Map());
+    const cache = tokens.get(srv);
+    if (!cache.has(user)) {
+        const r = egovCli(['token', '--data-dir', srv.dataDir, '--user', user, '--ttl', '3600'], { env });
+        if (r.status !== 0) throw new Error(`egov token --user ${user}: ${r.stderr}`);
+        cache.set(user, r.stdout.trim().split(/\s+/).pop());
+    }
+    return cache.get(user);
+}
+
+export function apiAs(srv, opts0 = {}) {
+    return (path, user, opts = {}) =>
+        request(`${srv.url}/api/v1${path}`, { ...opts, token: user ? tokenFor(srv, user, opts0) : undefined });
 }
