@@ -47,6 +47,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include "store/internal.h"
 
@@ -56,7 +58,8 @@
 /* A connection's backend state. */
 typedef struct {
     sqlite3 *h;
-    int wal; /* in WAL mode with synchronous=NORMAL: commits go through the barrier */
+    int wal;     /* in WAL mode with synchronous=NORMAL: commits go through the barrier */
+    int writing; /* holds the eg_db's in-process writer slot (db->bar.writer) */
 } lite_conn;
 
 static sqlite3 *handle(eg_conn *c)
@@ -71,6 +74,7 @@ typedef struct {
     int64_t changes;
     int running;          /* stepped since the last reset */
     int64_t total_before; /* sqlite3_total_changes64 when the run started */
+    int dml;              /* INSERT/UPDATE/DELETE/REPLACE: writes nothing when it changes no row */
 } lite_stmt;
 
 static sqlite3_stmt *sst(eg_stmt *st)
@@ -163,6 +167,49 @@ static void barrier(eg_conn *c)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* ------------------------------------------------------------------ writer queue */
+
+/* Takes the process's writer slot, waiting up to the busy timeout (EG_EBUSY after it, with
+ * the same message SQLite would give). Writers of this process queue here instead of napping
+ * in SQLite's busy handler; the slot is released before the durability barrier, so the next
+ * writer's transaction overlaps the previous one's fsync. */
+static int writer_enter(eg_conn *c)
+{
+    struct eg__barrier *b = &c->db->bar;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+    int rc = 0;
+    pthread_mutex_lock(&b->wmu);
+    while (b->writer && rc == 0)
+        rc = pthread_cond_timedwait(&b->wcv, &b->wmu, &until);
+    if (!b->writer) {
+        b->writer = 1;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&b->wmu);
+    if (rc) {
+        eg__set_err(c, "database is locked (another writer of this process for %d ms)",
+                    BUSY_TIMEOUT_MS);
+        return EG_EBUSY;
+    }
+    ((lite_conn *)c->impl)->writing = 1;
+    return EG_OK;
+}
+
+static void writer_leave(eg_conn *c)
+{
+    lite_conn *lc = c->impl;
+    if (!lc || !lc->writing)
+        return;
+    lc->writing = 0;
+    struct eg__barrier *b = &c->db->bar;
+    pthread_mutex_lock(&b->wmu);
+    b->writer = 0;
+    pthread_cond_signal(&b->wcv);
+    pthread_mutex_unlock(&b->wmu);
+}
+
 /* ------------------------------------------------------------------ connections */
 
 /* Runs a parameterless script; no barrier (transaction verbs, pragmas). */
@@ -244,6 +291,7 @@ static int conn_open(eg_conn *c)
 
 static void conn_close(eg_conn *c)
 {
+    writer_leave(c); /* closed inside a transaction: SQLite rolls it back */
     if (c->impl) {
         sqlite3_close(handle(c)); /* every statement was finalised by store.c */
         free(c->impl);
@@ -261,6 +309,35 @@ static int only_space_left(const char *s)
     return 1;
 }
 
+/* 1 when sql starts with INSERT, UPDATE, DELETE or REPLACE (such a statement that changed no
+ * row wrote no page, so an autocommit run of it has nothing to make durable). */
+static int is_dml(const char *sql)
+{
+    static const char *const kw[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+        sql++;
+    for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+        size_t n = strlen(kw[i]);
+        if (strncasecmp(sql, kw[i], n) == 0 &&
+            (sql[n] == ' ' || sql[n] == '\t' || sql[n] == '\n' || sql[n] == '\r'))
+            return 1;
+    }
+    return 0;
+}
+
+/* After an autocommit run of st (its implicit transaction has just ended): waits for the
+ * barrier unless the statement cannot have written anything. */
+static void autocommit_barrier(eg_stmt *st)
+{
+    lite_stmt *ls = st->impl;
+    sqlite3 *db = handle(st->conn);
+    if (sqlite3_stmt_readonly(ls->s) || !sqlite3_get_autocommit(db))
+        return;
+    if (ls->dml && sqlite3_total_changes64(db) == ls->total_before)
+        return; /* e.g. a periodic UPDATE that matched no row */
+    barrier(st->conn);
+}
+
 static int prepare(eg_conn *c, eg_stmt *st)
 {
     sqlite3_stmt *s = NULL;
@@ -275,6 +352,7 @@ static int prepare(eg_conn *c, eg_stmt *st)
     }
     lite_stmt *ls = eg_calloc(1, sizeof(*ls));
     ls->s = s;
+    ls->dml = is_dml(st->sql);
     st->impl = ls;
     return EG_OK;
 }
@@ -335,8 +413,7 @@ static int step(eg_stmt *st)
         int changed =
             !sqlite3_stmt_readonly(ls->s) && sqlite3_total_changes64(db) != ls->total_before;
         ls->changes = changed ? sqlite3_changes64(db) : 0;
-        if (!sqlite3_stmt_readonly(ls->s) && sqlite3_get_autocommit(db))
-            barrier(st->conn); /* an autocommit write: committed by this step */
+        autocommit_barrier(st); /* an autocommit write: committed by this step */
         return EG_DONE;
     }
     int erc = map_rc(st->conn, rc);
@@ -408,13 +485,19 @@ static void reset(eg_stmt *st)
     sqlite3_clear_bindings(ls->s);
     /* an autocommit write left after its first row (INSERT ... RETURNING read once) commits
      * at this reset: not acknowledged before the barrier */
-    if (was_running && !sqlite3_stmt_readonly(ls->s) && sqlite3_get_autocommit(handle(st->conn)))
-        barrier(st->conn);
+    if (was_running)
+        autocommit_barrier(st);
 }
 
 static int begin(eg_conn *c)
 {
-    return run_script(c, "BEGIN IMMEDIATE");
+    int rc = writer_enter(c);
+    if (rc)
+        return rc;
+    rc = run_script(c, "BEGIN IMMEDIATE");
+    if (rc)
+        writer_leave(c);
+    return rc;
 }
 
 /* COMMIT, then the durability barrier: returns only when the transaction is durable. */
@@ -425,8 +508,10 @@ static int commit(eg_conn *c)
         return EG_EDB;
     }
     int rc = run_script(c, "COMMIT");
-    if (rc == EG_OK)
+    if (rc == EG_OK) {
+        writer_leave(c);
         barrier(c);
+    }
     return rc;
 }
 
@@ -468,6 +553,7 @@ const struct eg_backend eg__sqlite_backend = {
     .commit = commit,
     .rollback = rollback,
     .tx_lost = tx_lost,
+    .tx_end = writer_leave,
     .id_type = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .blob_type = "BLOB",
     .migrate_lock_sql = NULL,

@@ -147,8 +147,8 @@ int eg__wf_cancel_token_work(wf_run *r, int64_t tok, const char *task_state)
 {
     int rc = eg_exec(r->c, NULL,
                      "UPDATE wf_task SET state = ?, completed_at = ?, rev = rev + 1 WHERE "
-                     "token_id = ? AND state = 'open'",
-                     "tll", task_state, r->now, tok);
+                     "instance_id = ? AND token_id = ? AND state = 'open'",
+                     "tlll", task_state, r->now, r->inst, tok);
     if (!rc)
         rc = eg_exec(r->c, NULL,
                      "UPDATE wf_timer SET state = 'cancelled' WHERE token_id = ? AND state = "

@@ -729,6 +729,10 @@ static void test_group_commit(void **state)
     assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM gc"), 0);
     eg__db_sync_stats(f->db, &syncs1, &waits1);
     assert_int_equal(waits1, waits0);
+    /* neither does an autocommit UPDATE that matched no row (nothing was written) */
+    assert_int_equal(eg_exec(c, NULL, "UPDATE gc SET seq = seq + 1 WHERE thread = -1", ""), 0);
+    eg__db_sync_stats(f->db, &syncs1, &waits1);
+    assert_int_equal(waits1, waits0);
     pthread_t t[GC_THREADS];
     gc_arg args[GC_THREADS];
     memset(args, 0, sizeof(args));
