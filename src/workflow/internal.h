@@ -138,6 +138,8 @@ void eg__wf_routes(eg_app *app, eg_http *h);
 int eg__wf_may_read(const eg_principal *p, const char *agency);
 int eg__wf_stats(eg_req *r);
 int eg__wf_incidents(eg_req *r);
+/* Open incidents of all agencies (service-task jobs and failed timers) as JSON rows. */
+int eg__wf_incident_list(eg_conn *c, json_t **out);
 int eg__wf_incident_retry(eg_req *r);
 void eg__wf_metrics(eg_buf *out, void *app);
 
