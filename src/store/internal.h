@@ -42,6 +42,10 @@ struct eg__barrier {
     pthread_mutex_t wmu;
     pthread_cond_t wcv;
     int writer; /* a connection of this process holds the write transaction */
+    /* Checkpoints run in the barrier's leader, outside the writer slot (see sqlite.c). */
+    int wal_frames;    /* WAL size in frames after the latest commit (wal hook) */
+    int checkpointing; /* a leader is checkpointing */
+    uint64_t checkpoints;
 };
 
 struct eg_db {

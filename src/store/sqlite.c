@@ -37,6 +37,10 @@
  *   - kill -9 alone never loses a committed transaction (the page cache survives); the
  *     barrier is for power loss. A failed fsync leaves page-cache state unknown, so it is
  *     fatal (eg_panic, as PostgreSQL does): restart replays what the disk really has.
+ * Checkpoints: SQLite's automatic checkpoint would run inside COMMIT while this process's
+ * writer slot (below) is held; a WAL hook replaces it, and the leader that has just published a
+ * sync runs a passive checkpoint when the WAL passed 1000 frames (same safety: a checkpoint
+ * syncs the WAL first and the database after, whoever runs it).
  * One fsync acknowledges everything committed while the previous one ran, so with N writers
  * the rate approaches N commits per fsync instead of one. A connection that could not enter
  * WAL mode falls back to synchronous=FULL and skips the barrier.
@@ -52,8 +56,9 @@
 #include <unistd.h>
 #include "store/internal.h"
 
-#define BUSY_TIMEOUT_MS 5000
-#define WAL_SIZE_LIMIT  "67108864" /* journal_size_limit: WAL truncated to 64 MiB on restart */
+#define BUSY_TIMEOUT_MS       5000
+#define WAL_SIZE_LIMIT        "67108864" /* journal_size_limit: WAL truncated to 64 MiB on restart */
+#define WAL_CHECKPOINT_FRAMES 1000       /* as SQLite's default wal_autocheckpoint */
 
 /* A connection's backend state. */
 typedef struct {
@@ -138,6 +143,36 @@ static void sync_wal(eg_conn *c)
                  c->db->target, sqlite3_errstr(rc));
 }
 
+/* WAL hook of every connection (it replaces SQLite's automatic checkpoint, which would run
+ * inside COMMIT, i.e. while this process's writer slot is held: two fsyncs and a page copy
+ * during which no other writer could proceed). Records the WAL size for the barrier. */
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+    (void)h;
+    (void)name;
+    struct eg__barrier *b = arg;
+    pthread_mutex_lock(&b->mu);
+    b->wal_frames = frames;
+    pthread_mutex_unlock(&b->mu);
+    return SQLITE_OK;
+}
+
+/* A passive checkpoint once the WAL passed WAL_CHECKPOINT_FRAMES, by a leader that has just
+ * published its sync, so neither writers nor waiters wait for it. Called with b->mu held. */
+static void maybe_checkpoint(eg_conn *c, struct eg__barrier *b)
+{
+    if (b->checkpointing || b->wal_frames < WAL_CHECKPOINT_FRAMES)
+        return;
+    b->checkpointing = 1;
+    pthread_mutex_unlock(&b->mu);
+    /* busy (another process checkpointing) or locked: the next leader tries again */
+    sqlite3_wal_checkpoint_v2(handle(c), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&b->mu);
+    b->checkpointing = 0;
+    b->wal_frames = 0; /* the next commit's hook tells the truth again */
+    b->checkpoints++;
+}
+
 /* Returns once everything this connection committed is on stable storage (see the file
  * comment). Called right after a successful COMMIT or autocommit write. */
 static void barrier(eg_conn *c)
@@ -163,6 +198,7 @@ static void barrier(eg_conn *c)
         if (target > b->synced)
             b->synced = target;
         pthread_cond_broadcast(&b->cv);
+        maybe_checkpoint(c, b);
     }
     pthread_mutex_unlock(&b->mu);
 }
@@ -269,6 +305,8 @@ static int conn_open(eg_conn *c)
     rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", journal_mode_cb, &wal, &msg);
     if (rc == SQLITE_OK) {
         lc->wal = wal;
+        if (wal)
+            sqlite3_wal_hook(db, wal_hook, &c->db->bar);
         rc = run_script(c, wal ? "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                                  "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT ";"
                                : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");

@@ -753,6 +753,16 @@ static void test_group_commit(void **state)
     assert_int_equal(commits, GC_THREADS * (GC_COMMITS + 2));
     assert_true(syncs >= 1);
     assert_true(syncs <= commits);
+    /* the WAL was checkpointed by barrier leaders (SQLite's automatic checkpoint is off) */
+    pthread_mutex_lock(&f->db->bar.mu);
+    uint64_t ckpts = f->db->bar.checkpoints;
+    pthread_mutex_unlock(&f->db->bar.mu);
+    assert_true(ckpts >= 1);
+    struct stat wst;
+    char wal[300];
+    snprintf(wal, sizeof(wal), "%s/egov.db-wal", f->dir);
+    assert_int_equal(stat(wal, &wst), 0);
+    assert_true(wst.st_size < 8 * 1024 * 1024);
     fprintf(stderr, "# group commit: %llu commits, %llu WAL syncs\n", (unsigned long long)commits,
             (unsigned long long)syncs);
     /* everything is there for a new connection of another eg_db too */
