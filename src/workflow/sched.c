@@ -187,7 +187,7 @@ static int run_job(eg_app *app, eg_conn *c, int64_t job_id)
             if (!rc)
                 rc = eg__wf_hist_end(&r, hid, "system", NULL);
             if (!rc)
-                rc = eg__wf_cancel_token_work(&r, tok, "cancelled");
+                rc = eg__wf_cancel_token_work(&r, tok, NULL); /* a job's token has no task */
             if (!rc)
                 rc = eg__wf_leave(&r, el);
             if (!rc)
