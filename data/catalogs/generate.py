@@ -77,36 +77,36 @@ write('tinh_truoc_2025', 'Đơn vị hành chính cấp tỉnh trước 01/7/202
 write('tinh', 'Đơn vị hành chính cấp tỉnh từ 01/7/2025 (34 tỉnh, thành phố)',
       [('MaTinh', 'Mã tỉnh'), ('TenTinh', 'Tên tỉnh, thành phố'), ('HopNhatTu', 'Hợp nhất từ (mã trước 01/7/2025)')],
       [(c, n, ';'.join(o), '2025-07-01', '') for c, n, o in new],
-      'Nghị quyết 202/2025/QH15; QĐ 19/2025/QĐ-TTg (mã 01 Hà Nội ... 22 Quảng Ninh [V]; các mã còn lại [R])')
+      'Nghị quyết 202/2025/QH15 (34 tỉnh, thành phố); mã số theo văn bản 915/CTK-CSCL của Cục Thống kê (34 mã) [V]; cột HopNhatTu [R], riêng Vĩnh Long (86 ← 86, 83, 84) [V]')
 names = dict(old); newn = {c: n for c, n, _ in new}
 write('tinh_sapxep_2025', 'Bảng chuyển đổi đơn vị hành chính cấp tỉnh cũ - mới (01/7/2025)',
       [('MaTinhCu', 'Mã tỉnh cũ'), ('TenTinhCu', 'Tên tỉnh cũ'), ('MaTinhMoi', 'Mã tỉnh mới'), ('TenTinhMoi', 'Tên tỉnh mới')],
       [(c, names[c], m[c], newn[m[c]], '2025-07-01', '') for c, _ in old],
       'Nghị quyết 202/2025/QH15 (sắp xếp 63 thành 34 tỉnh) [V cho Vĩnh Long, R cho các tỉnh khác]')
 
-# communes: a sample for Bến Tre, Trà Vinh and Vĩnh Long, in the shape of the national tables
-xa_old = [('83','829','28756','Phường Phú Khương'),('83','829','28757','Phường An Hội'),('83','829','28759','Phường 7'),('83','829','28762','Phường 8'),('83','829','28765','Phường Phú Tân'),('83','829','28768','Phường 6'),('83','829','28771','Phường Phú Hưng'),('83','829','28774','Xã Bình Phú'),('83','829','28777','Xã Sơn Đông'),('83','829','28780','Xã Nhơn Thạnh'),
-          ('84','842','29239','Phường 1'),('84','842','29242','Phường 2'),('84','842','29245','Phường 3'),('84','842','29248','Phường 4'),('84','842','29251','Phường 5'),('84','842','29254','Phường 6'),('84','842','29257','Phường 7'),('84','842','29260','Phường 8'),('84','842','29263','Phường 9'),('84','842','29266','Xã Long Đức'),
-          ('86','855','29551','Phường 1'),('86','855','29554','Phường 2'),('86','855','29557','Phường 3'),('86','855','29560','Phường 4'),('86','855','29563','Phường 5'),('86','855','29566','Phường 8'),('86','855','29569','Phường 9'),('86','855','29572','Phường Tân Ngãi'),('86','855','29575','Phường Tân Hòa'),('86','855','29578','Phường Tân Hội'),('86','855','29581','Phường Trường An')]
-xa_map = {'28756':'28756','28757':'28757','28759':'28757','28762':'28757','28765':'28765','28768':'28756','28771':'28756','28774':'28774','28777':'28777','28780':'28777',
-          '29239':'29239','29242':'29239','29245':'29239','29248':'29248','29251':'29248','29254':'29248','29257':'29239','29260':'29266','29263':'29266','29266':'29266',
-          '29551':'29551','29554':'29551','29557':'29551','29560':'29560','29563':'29560','29566':'29560','29569':'29551','29572':'29572','29575':'29572','29578':'29572','29581':'29572'}
-xa_new = [('86','28756','Phường Phú Khương'),('86','28757','Phường An Hội'),('86','28765','Phường Phú Tân'),('86','28774','Phường Bến Tre'),('86','28777','Phường Sơn Đông'),
-          ('86','29239','Phường Trà Vinh'),('86','29248','Phường Nguyệt Hóa'),('86','29266','Phường Long Đức'),
-          ('86','29551','Phường Thanh Đức'),('86','29560','Phường Long Châu'),('86','29572','Phường Tân Ngãi')]
-newx = {c: n for _, c, n in xa_new}
-write('xa_truoc_2025', 'Đơn vị hành chính cấp xã trước 01/7/2025 (mẫu: Bến Tre, Trà Vinh, Vĩnh Long)',
+# communes of Bến Tre (83), Trà Vinh (84) and Vĩnh Long (86) before 1/7/2025, the 124 communes
+# of the new Vĩnh Long and the old -> new mapping (NQ 1687/NQ-UBTVQH15): dvhc_vinhlong.py
+import sys
+sys.path.insert(0, OUT)
+import dvhc_vinhlong
+truoc, xa, sx, unmapped = dvhc_vinhlong.build()
+assert len(xa) == 124 and sum(1 for r in xa if r[2] == '86') == 124
+write('xa_truoc_2025', 'Đơn vị hành chính cấp xã trước 01/7/2025 (Bến Tre, Trà Vinh, Vĩnh Long)',
       [('MaXa', 'Mã xã'), ('TenXa', 'Tên xã, phường, thị trấn'), ('MaHuyen', 'Mã huyện'), ('MaTinh', 'Mã tỉnh')],
-      [(c, n, h, p, '2004-01-01', '2025-06-30') for p, h, c, n in xa_old],
-      'Mẫu minh hoạ theo cấu trúc bảng danh mục ĐVHC của Tổng cục Thống kê; mã và tên [C] minh hoạ, cần nhập bảng quốc gia')
-write('xa', 'Đơn vị hành chính cấp xã từ 01/7/2025 (mẫu: tỉnh Vĩnh Long)',
+      [(c, n, h, p, '2004-01-01', vt) for c, n, h, p, vt in truoc],
+      'Danh mục đơn vị hành chính Việt Nam của Tổng cục Thống kê (bản công bố trong bộ dữ liệu công khai dvhcvn), các tỉnh 83, 84, 86 [V]; ngày hiệu lực 2004-01-01 là quy ước [C]')
+write('xa', 'Đơn vị hành chính cấp xã từ 01/7/2025 (tỉnh Vĩnh Long: 124 xã, phường)',
       [('MaXa', 'Mã xã'), ('TenXa', 'Tên xã, phường, đặc khu'), ('MaTinh', 'Mã tỉnh')],
-      [(c, n, p, '2025-07-01', '') for p, c, n in xa_new],
-      'Mẫu minh hoạ theo cấu trúc QĐ 19/2025/QĐ-TTg (mã xã 5 chữ số, không còn cấp huyện); mã [C] minh hoạ, tên phường [R]')
-write('xa_sapxep_2025', 'Bảng chuyển đổi đơn vị hành chính cấp xã cũ - mới (mẫu)',
-      [('MaXaCu', 'Mã xã cũ'), ('TenXaCu', 'Tên xã cũ'), ('MaHuyenCu', 'Mã huyện cũ'), ('MaTinhCu', 'Mã tỉnh cũ'), ('MaXaMoi', 'Mã xã mới'), ('TenXaMoi', 'Tên xã mới'), ('MaTinhMoi', 'Mã tỉnh mới')],
-      [(c, n, h, p, xa_map[c], newx[xa_map[c]], '86', '2025-07-01', '') for p, h, c, n in xa_old],
-      'Cấu trúc bảng chuyển đổi theo các Nghị quyết sắp xếp ĐVHC cấp xã năm 2025 của UBTVQH; dữ liệu [C] minh hoạ')
+      [(c, n, p, '2025-07-01', '') for c, n, p in xa],
+      'Nghị quyết 1687/NQ-UBTVQH15 ngày 16/6/2025 (tên, 105 xã và 19 phường) [V]; mã 5 chữ số theo danh sách xã, phường của tỉnh (mỗi đơn vị mới giữ mã của một đơn vị cũ) [V]')
+write('xa_sapxep_2025', 'Bảng chuyển đổi đơn vị hành chính cấp xã cũ - mới (Bến Tre, Trà Vinh, Vĩnh Long → Vĩnh Long)',
+      [('MaChuyenDoi', 'Mã dòng (mã xã cũ-mã xã mới)'), ('TenXaCu', 'Tên xã cũ'), ('MaXaCu', 'Mã xã cũ'),
+       ('MaHuyenCu', 'Mã huyện cũ'), ('MaTinhCu', 'Mã tỉnh cũ'), ('MaXaMoi', 'Mã xã mới'), ('TenXaMoi', 'Tên xã mới'),
+       ('MaTinhMoi', 'Mã tỉnh mới'), ('PhamVi', 'Phạm vi (toàn bộ / một phần)'), ('CanCu', 'Căn cứ')],
+      [(k, n, c, h, p, nc, nn, np, pv, cc, '2025-07-01', '') for k, c, n, h, p, nc, nn, np, pv, cc in sx],
+      'Nghị quyết 1687/NQ-UBTVQH15 ngày 16/6/2025, Điều 1 (văn bản [V]; ghép tên với mã Tổng cục Thống kê [C]); một dòng cho mỗi cặp xã cũ - xã mới, xã bị chia ghi "một phần"')
+print(len(unmapped), 'old communes not named in NQ 1687 and not carrying a new code:',
+      ', '.join(u['code'] + ' ' + u['name'] for u in unmapped))
 
 json.dump(index, open(os.path.join(OUT, 'index.json'), 'w'), ensure_ascii=False, indent=1)
 print(len(index), 'catalogues')

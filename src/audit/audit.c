@@ -346,18 +346,29 @@ static int verify_chain(eg_db *db, const char *data_dir, int64_t *count, char *m
     return rc;
 }
 
-int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id, const char *actor,
-                  int64_t before_id, int limit, json_t **items)
+int eg_audit_list(eg_conn *c, const eg_audit_filter *f, json_t **items)
 {
-    if (limit <= 0 || limit > 500)
-        limit = 50;
-    return eg_query_json(c, items,
-                         "SELECT id, ts, actor, action, object_type, object_id, agency, "
-                         "request_id, client_addr, detail, hash FROM audit_log "
-                         "WHERE (CAST(? AS TEXT) IS NULL OR object_type = ?) "
-                         "AND (CAST(? AS TEXT) IS NULL OR object_id = ?) "
-                         "AND (CAST(? AS TEXT) IS NULL OR actor = ?) AND (? <= 0 OR id < ?) "
-                         "ORDER BY id DESC LIMIT ?",
-                         "ttttttlli", object_type, object_type, object_id, object_id, actor, actor,
-                         before_id, before_id, limit);
+    int limit = f->limit <= 0 || f->limit > 500 ? 50 : f->limit;
+    int rc = eg_query_json(
+        c, items,
+        "SELECT id, ts, actor, action, object_type, object_id, agency, request_id, client_addr, "
+        "detail, hash FROM audit_log WHERE (CAST(? AS TEXT) IS NULL OR object_type = ?) "
+        "AND (CAST(? AS TEXT) IS NULL OR object_id = ?) AND (CAST(? AS TEXT) IS NULL OR actor = ?) "
+        "AND (CAST(? AS TEXT) IS NULL OR substr(action, 1, length(CAST(? AS TEXT))) = ?) "
+        "AND (CAST(? AS TEXT) IS NULL OR agency = ?) AND (CAST(? AS TEXT) IS NULL OR ts >= ?) "
+        "AND (CAST(? AS TEXT) IS NULL OR ts < ?) AND (? <= 0 OR id < ?) ORDER BY id DESC LIMIT ?",
+        "tttttttttttttttlli", f->object_type, f->object_type, f->object_id, f->object_id, f->actor,
+        f->actor, f->action, f->action, f->action, f->agency, f->agency, f->from, f->from, f->to,
+        f->to, f->before_id, f->before_id, limit);
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *row;
+    json_array_foreach(*items, i, row)
+    {
+        const char *d = json_string_value(json_object_get(row, "detail"));
+        json_t *obj = d ? json_loads(d, 0, NULL) : NULL;
+        json_object_set_new(row, "detail", obj ? obj : json_null());
+    }
+    return EG_OK;
 }

@@ -43,8 +43,15 @@ int eg_audit_verify(eg_db *db, const char *data_dir, int64_t *count, char *msg, 
 struct eg_module;
 extern const struct eg_module eg_audit_module;
 
-/* Query API for /api/v1/audit (newest first, cursor = record id). */
-int eg_audit_list(eg_conn *c, const char *object_type, const char *object_id, const char *actor,
-                  int64_t before_id, int limit, json_t **items);
+/* Query of the log (GET /api/v1/audit/events, served by identity): every filter may be NULL;
+ * action matches as a prefix ("dossier." finds every dossier action); from/to compare with the
+ * ISO 8601 UTC timestamps (from inclusive, to exclusive); before_id > 0 pages backwards.
+ * Newest first, at most limit (1..500) rows with detail as a JSON object. */
+typedef struct {
+    const char *object_type, *object_id, *actor, *action, *agency, *from, *to;
+    int64_t before_id;
+    int limit;
+} eg_audit_filter;
+int eg_audit_list(eg_conn *c, const eg_audit_filter *f, json_t **items);
 
 #endif

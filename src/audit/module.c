@@ -1,6 +1,7 @@
 /*
  * module.c - the audit module's entry in the module table. Its tables come from
- * db/migrations/audit; its HTTP read API arrives with identity (auditor role).
+ * db/migrations/audit; its HTTP read API (/api/v1/audit/...) is served by identity, which
+ * knows the auditor role (src/identity/auditapi.c).
  */
 #include "egov.h"
 #include "audit/audit.h"

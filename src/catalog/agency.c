@@ -133,6 +133,52 @@ int eg__agency_version_active(eg__catalog *st, const char *ref, const char *date
     return active;
 }
 
+int eg__agency_version_info(eg__catalog *st, const char *ref, const char *date,
+                            eg__agency_info *info)
+{
+    const char *at = strchr(ref, '@');
+    memset(info, 0, sizeof(*info));
+    if (!at)
+        return EG_ENOTFOUND;
+    size_t cl = (size_t)(at - ref);
+    int rc = EG_ENOTFOUND;
+    pthread_rwlock_rdlock(&st->agencies.lock);
+    for (int i = 0; i < st->agencies.n; i++) {
+        const eg__agency *a = &st->agencies.v[i];
+        if (strlen(a->code) != cl || strncmp(a->code, ref, cl) || strcmp(a->valid_from, at + 1))
+            continue;
+        rc = EG_OK;
+        info->active = valid_at(a, date);
+        copy13(info->valid_from, a->valid_from, sizeof(info->valid_from));
+        copy13(info->valid_to, a->valid_to, sizeof(info->valid_to));
+        char cur[14];
+        if (!info->active && a->valid_to[0] && strcmp(a->valid_to, date) < 0 && a->successor[0] &&
+            resolve_locked(&st->agencies, a->successor, date, cur) == 0) {
+            int open;
+            const eg__agency *s = find_version(&st->agencies, cur, date, &open);
+            copy13(info->successor, cur, sizeof(info->successor));
+            snprintf(info->succ_name, sizeof(info->succ_name), "%s", s ? s->name : "");
+        }
+        break;
+    }
+    pthread_rwlock_unlock(&st->agencies.lock);
+    return rc;
+}
+
+char *eg__agency_search_body(eg_arena *a, const char *code, const char *short_name,
+                             const char *valid_to, const char *successor,
+                             const char *successor_name)
+{
+    const char *sn = short_name ? short_name : "";
+    if (!valid_to || !*valid_to)
+        return eg_arena_printf(a, "%s %s", code, sn);
+    return eg_arena_printf(a, "%s %s (hết hiệu lực sau ngày %s%s%s%s%s)", code, sn, valid_to,
+                           successor && *successor ? "; cơ quan kế thừa: " : "",
+                           successor && *successor ? successor : "",
+                           successor_name && *successor_name ? " " : "",
+                           successor_name ? successor_name : "");
+}
+
 int eg_catalog_agency_resolve(const char *code, char out[14])
 {
     eg_app *app = eg__catalog_app();
@@ -255,8 +301,7 @@ int eg__agency_seed(eg_app *app, eg_conn *c, int demo)
         if (!rc && changed) {
             char ref[40];
             snprintf(ref, sizeof(ref), "%s@%s", code, eg_csv_get(r, ivf));
-            char body[200];
-            snprintf(body, sizeof(body), "%s %s", code, eg_csv_get(r, isn));
+            const char *body = eg__agency_search_body(a, code, eg_csv_get(r, isn), vt, succ, NULL);
             rc = eg__search_put(c, "agency", ref, eg_csv_get(r, in), body);
         }
     }

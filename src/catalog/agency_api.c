@@ -214,7 +214,7 @@ static void day_before(const char *date, char out[11])
 }
 
 typedef struct {
-    const char *code, *name, *short_name, *parent, *kind;
+    const char *code, *name, *short_name, *parent, *kind, *valid_from;
     int level;
 } target;
 
@@ -323,6 +323,7 @@ static int close_source(eg_conn *c, const char *code, const char *prev, const ch
     old->kind = eg_arena_strdup(a, eg_col_text(q, 3));
     old->level = (int)eg_col_int64(q, 4);
     char *vf = eg_arena_strdup(a, eg_col_text(q, 5));
+    old->valid_from = vf;
     eg_stmt_done(q);
     /* a later version (already planned) would be cut off: refuse */
     int64_t later = 0;
@@ -362,6 +363,25 @@ static int open_target(eg_conn *c, const target *t, const target *old, const cha
     char ref[40];
     snprintf(ref, sizeof(ref), "%s@%s", t->code, eff);
     return eg__search_put(c, "agency", ref, name, t->code);
+}
+
+/* Rewrites the search document of a closed version: same title, a body naming the end
+ * date and the successor (its name as valid on eff). */
+static int refresh_closed_doc(eg_conn *c, eg_arena *a, const target *old, const char *prev,
+                              const char *succ, const char *eff)
+{
+    char *sname = NULL;
+    int rc = eg_query_text(c, a, &sname,
+                           "SELECT name FROM catalog_agencies WHERE code = ? AND valid_from <= ? "
+                           "AND (valid_to IS NULL OR valid_to >= ?)",
+                           "ttt", succ, eff, eff);
+    if (rc && rc != EG_ENOTFOUND)
+        return rc;
+    char ref[40];
+    snprintf(ref, sizeof(ref), "%s@%s", old->code, old->valid_from);
+    return eg__search_put(
+        c, "agency", ref, old->name,
+        eg__agency_search_body(a, old->code, old->short_name, prev, succ, rc ? NULL : sname));
 }
 
 /* POST /api/v1/agencies/changes */
@@ -408,6 +428,10 @@ static int change_create(eg_req *r)
                 base = &olds[i];
         rc = open_target(c, &t[k], base, eff, now);
     }
+    /* the closed versions' search documents now say until when they were valid and who
+     * took over (the version that absorbs the others keeps its open document) */
+    for (i = 0; !rc && i < ns; i++)
+        rc = refresh_closed_doc(c, a, &olds[i], prev, t[0].code, eff);
     int64_t id = 0;
     if (!rc) {
         char *srcs = eg_json_dump_arena(a, src);

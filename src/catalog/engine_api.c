@@ -595,8 +595,11 @@ static int dmdc_category(eg_req *r)
     return eg_reply_json(r, 200, out);
 }
 
-/* POST /dmdc/Category/{catalog}: adds rows; an existing code answers the DMDC duplicate
- * message and adds nothing. */
+/* POST /dmdc/Category/{catalog}: adds rows. references.md §B.3 (the national DMDC adapter):
+ * the endpoint returns {"MSG":"Done","Count":n} or, for a duplicate record,
+ * {"MSG":"Data not insert: Record i: … is duplicate","Count":0}; both are answers of the
+ * endpoint (HTTP 200, the outcome is in MSG/Count: a DMDC client reads the body, not the
+ * status), and a batch with a duplicate adds nothing. */
 static int dmdc_insert(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
@@ -633,7 +636,7 @@ static int dmdc_insert(eg_req *r)
             snprintf(msg, sizeof(msg), "Data not insert: Record %d: %s is duplicate", i + 1,
                      rows[i].code);
             eg__catalog_rows_free(rows, n);
-            return eg_reply_json(r, 409, json_pack("{s:s, s:i}", "MSG", msg, "Count", 0));
+            return eg_reply_json(r, 200, json_pack("{s:s, s:i}", "MSG", msg, "Count", 0));
         }
     }
     rc = apply_all(r, c, &m, rows, n, "catalog.dmdc.insert", &cr, &up);

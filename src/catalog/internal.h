@@ -42,6 +42,23 @@ int eg__agency_reload(eg__catalog *st, eg_conn *c);
 void eg__agency_free(eg__catalog *st);
 /* 1 when the agency version "code@valid_from" is valid at date (search ranking). */
 int eg__agency_version_active(eg__catalog *st, const char *ref, const char *date);
+/* What a search result says about one agency version "code@valid_from" at date. */
+typedef struct {
+    int active; /* valid at date */
+    char valid_from[11];
+    char valid_to[11];   /* "" = open */
+    char successor[14];  /* retired: the code its successor chain resolves to at date, or "" */
+    char succ_name[400]; /* and that agency's name at date */
+} eg__agency_info;
+/* Fills info for the version ref ("code@valid_from"); EG_ENOTFOUND when no such version. */
+int eg__agency_version_info(eg__catalog *st, const char *ref, const char *date,
+                            eg__agency_info *info);
+/* The search body of an agency version: code, short name and, for a retired version, the
+ * date it ended and its successor, so "Sở Tư pháp Bến Tre" finds the old department with
+ * its successor. Arena-allocated. */
+char *eg__agency_search_body(eg_arena *a, const char *code, const char *short_name,
+                             const char *valid_to, const char *successor,
+                             const char *successor_name);
 /* Today's VN date as "YYYY-MM-DD". */
 void eg__cat_today(char out[11]);
 /* Loads data/agencies/agencies.csv (idempotent). */

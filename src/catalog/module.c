@@ -103,6 +103,7 @@ static int catalog_init(eg_app *app)
     if (rc)
         return rc;
     eg_identity_set_agency_resolver(resolver, st);
+    eg_identity_set_agency_namer(eg_catalog_agency_name);
     return EG_OK;
 }
 

@@ -182,6 +182,26 @@ static double kind_weight(const char *k)
     return !strcmp(k, "procedure") ? 3.0 : !strcmp(k, "agency") ? 2.0 : 1.0;
 }
 
+/* An agency hit says whether that version is current; a retired one is shown with its
+ * validity and the agency that took over (never as if it were current). */
+static void agency_status(json_t *it, eg__catalog *cs, const char *ref, const char *today)
+{
+    eg__agency_info in;
+    if (eg__agency_version_info(cs, ref, today, &in))
+        return;
+    const char *status = in.active                          ? "active"
+                         : strcmp(in.valid_from, today) > 0 ? "planned"
+                                                            : "retired";
+    json_object_set_new(it, "status", json_string(status));
+    json_object_set_new(it, "valid_from", json_string(in.valid_from));
+    json_object_set_new(it, "valid_to", in.valid_to[0] ? json_string(in.valid_to) : json_null());
+    if (!strcmp(status, "retired"))
+        json_object_set_new(
+            it, "successor",
+            in.successor[0] ? json_pack("{s:s, s:s}", "code", in.successor, "name", in.succ_name)
+                            : json_null());
+}
+
 static int search(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
@@ -255,6 +275,7 @@ static int search(eg_req *r)
             json_object_set_new(it, "code", json_string(code));
             json_object_set_new(it, "url",
                                 json_string(eg_arena_printf(a, "/api/v1/agencies/%s", code)));
+            agency_status(it, cs, h->ref, today);
         } else {
             const char *slash = strchr(h->ref, '/');
             char *cat = eg_arena_strndup(a, h->ref, slash ? (size_t)(slash - h->ref) : 0);

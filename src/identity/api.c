@@ -518,7 +518,7 @@ void eg__api_client_routes(eg_app *app, eg_http *h)
 
 /* Parent by the code's structure (lowest level first: CCC.BB.AA.LNN): clear the leftmost
  * non-zero level; the province (000.00.00.LNN) has none. The catalog module owns names and
- * reorganisations (GET /api/v1/agencies); this tree only needs the codes. */
+ * reorganisations (GET /api/v1/agencies); the tree shows names through the namer it installs. */
 static int parent_code(const char *code, char out[14])
 {
     if (!eg_valid_agency_code(code))
@@ -543,8 +543,10 @@ static json_t *node_of(json_t *nodes, const char *code)
 {
     json_t *n = json_object_get(nodes, code);
     if (!n) {
-        n = json_pack("{s:s, s:n, s:[], s:[]}", "agency_code", code, "parent_code", "staff",
-                      "children");
+        char name[256];
+        n = json_pack("{s:s, s:o, s:n, s:[], s:[]}", "agency_code", code, "name",
+                      eg__agency_name(code, name, sizeof(name)) ? json_null() : json_string(name),
+                      "parent_code", "staff", "children");
         json_object_set_new(nodes, code, n);
         char parent[14];
         if (parent_code(code, parent)) {

@@ -32,6 +32,18 @@ void eg_identity_set_agency_resolver(eg_agency_within_fn fn, void *ctx)
     within_ctx = ctx;
 }
 
+static eg_agency_name_fn name_fn;
+
+void eg_identity_set_agency_namer(eg_agency_name_fn fn)
+{
+    name_fn = fn;
+}
+
+int eg__agency_name(const char *code, char *out, size_t n)
+{
+    return name_fn ? name_fn(code, out, n) : EG_ENOTFOUND;
+}
+
 static void load_from_modules(void)
 {
     int n = 0;

@@ -65,6 +65,10 @@ const char *eg_actor(eg_req *r);
  * Returns 1 when agency lies within (or is) ancestor at the current date. */
 typedef int (*eg_agency_within_fn)(void *ctx, const char *agency, const char *ancestor);
 void eg_identity_set_agency_resolver(eg_agency_within_fn fn, void *ctx);
+/* Names of agencies for the staff directory (written into out, at most n bytes; non-zero when
+ * unknown). Installed by the catalog module; without it the directory shows codes only. */
+typedef int (*eg_agency_name_fn)(const char *code, char *out, size_t n);
+void eg_identity_set_agency_namer(eg_agency_name_fn fn);
 
 /* Issues a signed access token for an existing account, exactly as /oauth2/token would
  * (used by `egov token` and tests). Token is arena-allocated. */

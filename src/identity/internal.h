@@ -183,6 +183,7 @@ void eg__session_end(eg_req *r);
  * navigation page, so SameSite=Strict cookies flow even after a cross-site arrival). */
 int eg__session_start(eg_req *r, const char *account_id, const char *ret);
 void eg__federation_routes(eg_app *app, eg_http *h);
+void eg__audit_routes(eg_app *app, eg_http *h); /* auditapi.c */
 id_keyring *eg__keyring_from_jwks(const json_t *jwks);
 /* Audit with group commit (auditq.c): returns once the record is committed. */
 int eg__audit_grouped(eg_req *r, const char *actor, const char *action, const char *otype,
@@ -192,5 +193,8 @@ int eg__audit(eg_req *r, eg_conn *c, const char *actor, const char *action, cons
 
 extern const struct eg_command eg__identity_commands[];
 extern const struct eg_permission eg__identity_permissions[];
+
+/* authz.c: the agency's name through the catalog's namer (EG_ENOTFOUND without one). */
+int eg__agency_name(const char *code, char *out, size_t n);
 
 #endif

@@ -20,6 +20,7 @@ const struct eg_permission eg__identity_permissions[] = {
     {"agency_admin", "read", "user", EG_SCOPE_AGENCY},
     {"agency_admin", "create", "user", EG_SCOPE_AGENCY},
     {"agency_admin", "update", "user", EG_SCOPE_AGENCY},
+    {"agency_admin", "read", "audit_event", EG_SCOPE_AGENCY},
     {"receiver", "read", "user", EG_SCOPE_AGENCY},
     {"officer", "read", "user", EG_SCOPE_AGENCY},
     {"unit_leader", "read", "user", EG_SCOPE_AGENCY},
@@ -358,6 +359,7 @@ static void identity_routes(eg_app *app, eg_http *h)
     eg__oidc_routes(app, h);
     eg__login_routes(app, h);
     eg__federation_routes(app, h);
+    eg__audit_routes(app, h);
 }
 
 const struct eg_module eg_identity_module = {

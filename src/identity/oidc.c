@@ -188,8 +188,8 @@ static int discovery(eg_req *r)
         "introspection_endpoint_auth_methods_supported", "client_secret_basic",
         "client_secret_post", "revocation_endpoint_auth_methods_supported", "client_secret_basic",
         "client_secret_post", "none", "claims_supported", "sub", "iss", "aud", "exp", "iat",
-        "auth_time", "nonce", "name", "preferred_username", "agency_code", "roles", "citizen_id",
-        "tax_code", "response_modes_supported", "query");
+        "auth_time", "nonce", "at_hash", "name", "preferred_username", "agency_code", "roles",
+        "citizen_id", "tax_code", "response_modes_supported", "query");
     eg_reply_header(r, "Cache-Control", "public, max-age=300");
     return eg_reply_json(r, 200, j);
 }
@@ -347,11 +347,21 @@ char *eg__issue_id_token(eg_app *app, eg_arena *a, const id_account *acc, const 
         json_object_set_new(c, "citizen_id", json_string(acc->citizen_id));
     if (acc->tax_code)
         json_object_set_new(c, "tax_code", json_string(acc->tax_code));
+    if (access_token) {
+        /* OIDC Core §3.1.3.6: the left half of the access token's hash under the signing
+         * algorithm's hash (SHA-256 for ES256, SHA-512 for EdDSA/Ed25519), base64url. */
+        unsigned char dig[EVP_MAX_MD_SIZE];
+        unsigned int dn = 0;
+        EVP_Digest(access_token, strlen(access_token), dig, &dn,
+                   eg__id->alg == ID_ALG_EDDSA ? EVP_sha512() : EVP_sha256(), NULL);
+        char ah[64];
+        ah[eg_b64url_encode(dig, dn / 2, ah)] = '\0';
+        json_object_set_new(c, "at_hash", json_string(ah));
+    }
     const id_keyring *kr = eg__keys_lock();
     char *t = eg__jws_sign(a, kr, eg__id->alg, "JWT", c);
     eg__keys_unlock();
     json_decref(c);
-    (void)access_token;
     return t;
 }
 

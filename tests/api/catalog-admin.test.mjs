@@ -63,6 +63,11 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
             const row = map.json.items.find((x) => x.code === c);
             assert.equal(row.properties.MaTinhMoi, '86');
         }
+        // the 34 province codes of the Statistics Office's list (915/CTK-CSCL)
+        assert.deepEqual(tinh.json.items.map((x) => x.code).sort(), ['01', '04', '08', '11', '12',
+            '14', '15', '19', '20', '22', '24', '25', '31', '33', '37', '38', '40', '42', '44', '46',
+            '48', '51', '52', '56', '66', '68', '75', '79', '80', '82', '86', '91', '92', '96']);
+        assert.equal(tinh.json.items.find((x) => x.code === '86').name, 'Tỉnh Vĩnh Long');
         const csv = await api('/api/v1/catalogs/dantoc/items', { headers: { Accept: 'text/csv' } });
         assert.match(csv.headers.get('content-type'), /^text\/csv/);
         const lines = csv.text.trim().split(/\r?\n/);
@@ -157,12 +162,68 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         assert.ok(s.json.items.some((x) => x.kind === 'row' && x.catalog === 'tp_loaiviec' && x.code === 'A'));
     });
 
+    await t.test('administrative units of Bến Tre, Trà Vinh and Vĩnh Long through NQ 1687', async () => {
+        const all = async (cat, extra = '') => {
+            const out = [];
+            let cur = null;
+            do {
+                const r = await api(`/api/v1/catalogs/${cat}/items?limit=500${extra}${cur ? `&cursor=${cur}` : ''}`);
+                assert.equal(r.status, 200, r.text);
+                out.push(...r.json.items);
+                cur = r.json.next_cursor;
+            } while (cur);
+            return out;
+        };
+        // 124 communes of the new Vĩnh Long (105 xã, 19 phường), each with a 5-digit code
+        const xa = await all('xa');
+        const vl = xa.filter((x) => x.properties.MaTinh === '86');
+        assert.equal(vl.length, 124);
+        assert.equal(vl.filter((x) => x.name.startsWith('Phường ')).length, 19);
+        assert.ok(vl.every((x) => /^\d{5}$/.test(x.code)));
+        // the old communes are valid until 30/6/2025, in all three old provinces
+        assert.equal((await all('xa_truoc_2025')).length, 0, 'none valid today');
+        const old = await all('xa_truoc_2025', '&at=2025-06-30');
+        for (const p of ['83', '84', '86']) assert.ok(old.filter((x) => x.properties.MaTinh === p).length > 90, p);
+        assert.equal(old.find((x) => x.code === '28759').name, 'Phường 8');
+        // merged on 1/1/2025 (NQ 1277/NQ-UBTVQH15): not valid in June 2025, valid in 2024
+        assert.ok(!old.some((x) => x.code === '29245'));
+        assert.ok((await all('xa_truoc_2025', '&at=2024-12-31')).some((x) => x.code === '29245'));
+        // an old commune code resolves to its new commune through the mapping catalogue
+        const map = await all('xa_sapxep_2025');
+        const to = (oldCode) => map.filter((m) => m.properties.MaXaCu === oldCode);
+        const newOf = (oldCode) => to(oldCode).map((m) => [m.properties.MaXaMoi, m.properties.TenXaMoi]);
+        assert.deepEqual(newOf('28756'), [['28756', 'Phường Phú Khương']]); // Phú Khương, Bến Tre
+        assert.deepEqual(newOf('28759'), [['28756', 'Phường Phú Khương']]); // Phường 8, TP Bến Tre
+        assert.deepEqual(newOf('29257'), [['29254', 'Phường Nguyệt Hóa']]); // Phường 8, TP Trà Vinh
+        assert.deepEqual(newOf('29560'), [['29593', 'Phường Tân Hạnh']]); // Phường 8, TP Vĩnh Long
+        assert.deepEqual(newOf('29245'), [['29242', 'Phường Trà Vinh']]); // via Phường 3, 2025
+        assert.equal(to('28759')[0].properties.MaTinhMoi, '86');
+        assert.match(to('28759')[0].properties.CanCu, /1687\/NQ-UBTVQH15.*khoản 117/);
+        // a split commune has one row per new commune, each marked partial
+        const ngaiTu = to('29764');
+        assert.deepEqual(ngaiTu.map((m) => m.properties.TenXaMoi).sort(), ['Phường Cái Vồn', 'Xã Ngãi Tứ']);
+        assert.ok(ngaiTu.every((m) => m.properties.PhamVi === 'một phần'));
+        // every new code is a known commune of the new province
+        const codes = new Set(vl.map((x) => x.code));
+        assert.ok(map.every((m) => codes.has(m.properties.MaXaMoi)));
+        // the code of a mapping row is old-new and the items filter finds it by the old code
+        const q = await api('/api/v1/catalogs/xa_sapxep_2025/items?q=28759-');
+        assert.deepEqual(q.json.items.map((x) => x.code), ['28759-28756']);
+        // DMDC shape of the mapping
+        const meta = await api('/dmdc/Metadata/xa_sapxep_2025');
+        assert.deepEqual(meta.json.map((p) => p.PropertyCode).slice(0, 3), ['MaChuyenDoi', 'TenXaCu', 'MaXaCu']);
+    });
+
     await t.test('DMDC insert answers the duplicate-record shape', async () => {
         const one = await api('/dmdc/Category/tp_loaiviec', { token: tpAdmin, body: [{ Ma: 'L', Ten: 'Việc L', SoNgay: 2 }] });
         assert.equal(one.status, 200, one.text);
         assert.deepEqual(one.json, { MSG: 'Done', Count: 1 });
         const dup = await api('/dmdc/Category/tp_loaiviec', { token: tpAdmin,
             body: [{ Ma: 'M', Ten: 'Việc M', SoNgay: 1 }, { Ma: 'L', Ten: 'Việc L', SoNgay: 2 }] });
+        // references.md §B.3: the duplicate answer is an ordinary answer of the endpoint (the
+        // outcome is in MSG/Count), not an HTTP error or a problem document
+        assert.equal(dup.status, 200, dup.text);
+        assert.match(dup.headers.get('content-type'), /^application\/json/);
         assert.deepEqual(dup.json, { MSG: 'Data not insert: Record 2: L is duplicate', Count: 0 });
         const items = await api('/api/v1/catalogs/tp_loaiviec/items');
         assert.ok(!items.json.items.some((x) => x.code === 'M'), 'nothing inserted');
@@ -205,8 +266,26 @@ test('catalog admin: engine, DMDC, imports, org changes', async (t) => {
         const badDate = await api('/api/v1/agencies/changes', { token: admin, body: { ...body, effective_date: '2026-02-30' } });
         assertProblem(badDate, 422);
         assert.equal((await api('/api/v1/agencies/000.00.34.H61')).json.code, '000.00.34.H61', 'unchanged after refusals');
+        const findAgency = async (q, code) => {
+            const s = await api(`/api/v1/search?kind=agency&q=${encodeURIComponent(q)}`);
+            assert.equal(s.status, 200, s.text);
+            return s.json.items.filter((x) => x.code === code);
+        };
+        const before = await findAgency('phuong son dong', '000.00.34.H61');
+        assert.equal(before.length, 1);
+        assert.equal(before[0].status, 'active');
+        assert.equal(before[0].successor, undefined);
         const ok = await api('/api/v1/agencies/changes', { token: admin, body });
         assert.equal(ok.status, 201, ok.text);
+        // the closed version's search entry is refreshed: retired, with validity and successor
+        const after = await findAgency('phuong son dong', '000.00.34.H61');
+        assert.equal(after.length, 1);
+        assert.equal(after[0].status, 'retired');
+        assert.equal(after[0].valid_to, '2025-12-31');
+        assert.deepEqual(after[0].successor, { code: '000.00.41.H61', name: 'Ủy ban nhân dân phường Sơn Phú Tân' });
+        assert.match(after[0].snippet, /hết hiệu lực sau ngày 2025-12-31.*kế thừa.*000\.00\.41\.H61/);
+        const merged = await findAgency('son phu tan', '000.00.41.H61');
+        assert.equal(merged[0]?.status, 'active');
         const r = await api('/api/v1/agencies/000.00.34.H61');
         assert.equal(r.json.code, '000.00.41.H61');
         assert.equal(r.json.resolved_from.code, '000.00.34.H61');

@@ -164,6 +164,21 @@ test('catalog: agencies, procedures, calendar, search', async (t) => {
         const tp = await find('so tu phap');
         assert.equal(tp[0].kind, 'agency');
         assert.equal(tp[0].title, 'Sở Tư pháp tỉnh Vĩnh Long');
+        assert.equal(tp[0].status, 'active');
+        // an old name still finds the old agency, marked retired with its successor
+        for (const q of ['Sở Tư pháp Bến Tre', 'so tu phap tinh ben tre']) {
+            const old = (await find(q)).find((x) => x.code === '000.00.04.H07');
+            assert.ok(old, q);
+            assert.equal(old.title, 'Sở Tư pháp tỉnh Bến Tre');
+            assert.equal(old.status, 'retired');
+            assert.equal(old.valid_to, '2025-06-30');
+            assert.deepEqual(old.successor, { code: '000.00.04.H61', name: 'Sở Tư pháp tỉnh Vĩnh Long' });
+        }
+        // retired versions never rank above the current agency
+        const cur = await find('so tu phap');
+        const iCur = cur.findIndex((x) => x.code === '000.00.04.H61');
+        const iOld = cur.findIndex((x) => x.code === '000.00.04.H07');
+        assert.ok(iCur >= 0 && (iOld < 0 || iCur < iOld));
         // snippets escape HTML
         const esc = await find('<script>');
         assert.ok(Array.isArray(esc));

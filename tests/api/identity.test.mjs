@@ -233,6 +233,9 @@ test('authorization code + PKCE over HTTP; replayed code revokes its tokens', as
     assert.equal(idt.aud, 'egov-portal');
     assert.equal(idt.nonce, 'n-123');
     assert.equal(idt.iss, srv.url);
+    // at_hash binds the ID token to this access token (OIDC Core 3.1.3.6; ES256 -> SHA-256)
+    const half = crypto.createHash('sha256').update(tokens.access_token).digest().subarray(0, 16);
+    assert.equal(idt.at_hash, half.toString('base64url'));
     assert.ok(await verifyWithJwks(srv.url, tokens.id_token));
     // the ID token is not an access token for the API (wrong audience)
     assert.equal((await request(`${srv.url}/api/v1/me`, { token: tokens.id_token })).status, 401);
@@ -541,6 +544,8 @@ test('OAuth client administration API, organisation tree, admin pages are served
     const sotp = root.children.find((n) => n.agency_code === '000.00.04.H61');
     assert.ok(sotp.staff.some((s) => s.username === 'tp.giamdoc'));
     assert.equal(sotp.parent_code, '000.00.00.H61');
+    assert.equal(sotp.name, 'Sở Tư pháp tỉnh Vĩnh Long');
+    assert.equal(root.name, 'Ủy ban nhân dân tỉnh Vĩnh Long');
 
     for (const p of ['/admin/users.html', '/admin/clients.html', '/portal/account.html', '/admin/js/identity-users.js', '/portal/login.css']) {
         const s = await request(`${srv.url}${p}`);

@@ -58,6 +58,11 @@ test('upper-case and agency searches from the procedures page', async () => {
     await open(page, `/portal/procedures.html?q=${encodeURIComponent('so tu phap')}`);
     await page.locator('#agency-results li').first().waitFor({ timeout: 10000 });
     assert.match(await page.locator('#agency-results').textContent(), /Sở Tư pháp tỉnh Vĩnh Long/);
+    // an agency retired by the 2025 merger is shown with its validity and today's successor
+    await open(page, `/portal/procedures.html?q=${encodeURIComponent('Sở Tư pháp Bến Tre')}`);
+    await page.locator('#agency-results li').first().waitFor({ timeout: 10000 });
+    assert.match(await page.locator('#agency-results').textContent(),
+        /hiệu lực đến 30\/06\/2025; nay là Sở Tư pháp tỉnh Vĩnh Long \(000\.00\.04\.H61\)/);
     assert.deepEqual(problems(), []);
     await context.close();
 });

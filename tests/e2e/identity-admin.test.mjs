@@ -63,6 +63,15 @@ test('admin signs in with password and TOTP, manages roles and OAuth clients, th
     assert.ok((await page.locator('#secret-value').textContent()).length >= 40);
     await page.getByRole('cell', { name: 'ung-dung-thu', exact: true }).waitFor();
 
+    // the audit log page finds the client registration just made, and the chain verifies
+    await page.goto(`${srv.url}/admin/audit.html`);
+    await page.getByLabel('Mã đối tượng').fill('ung-dung-thu');
+    await page.getByRole('button', { name: 'Tra cứu', exact: true }).click();
+    await page.getByRole('cell', { name: /ung-dung-thu/ }).first().waitFor();
+    assert.match(await page.locator('#count').textContent(), /bản ghi/);
+    await page.getByRole('button', { name: 'Kiểm tra chuỗi nhật ký' }).click();
+    await page.getByText(/Chuỗi nhật ký toàn vẹn: \d+ bản ghi/).waitFor();
+
     await page.goto(`${srv.url}/portal/account.html`);
     await page.locator('#p-username', { hasText: 'admin' }).waitFor();
     assert.equal(await page.locator('#p-totp').textContent(), 'Đã bật');
@@ -103,4 +112,12 @@ test('a citizen enrols TOTP on "my account"; an officer is refused on the admin 
     await p2.getByRole('button', { name: 'Xem danh sách' }).click();
     await p2.locator('#problem').waitFor({ state: 'visible' });
     assert.match(await p2.locator('#problem').textContent(), /quyền|403/i);
+
+    // the staff directory: organisation chart with agency names, and search by name
+    await p2.goto(`${srv.url}/office/directory.html`);
+    await p2.getByText('Sở Tư pháp tỉnh Vĩnh Long (000.00.04.H61)').click();
+    await p2.getByText(/^Nguyễn Văn Bình/).first().waitFor();
+    await p2.getByLabel('Họ tên hoặc tên đăng nhập').fill('binh');
+    await p2.getByRole('button', { name: 'Tìm' }).click();
+    await p2.getByRole('cell', { name: 'Sở Tư pháp tỉnh Vĩnh Long' }).first().waitFor();
 });

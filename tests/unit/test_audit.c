@@ -130,9 +130,23 @@ static void test_chain_intact(void **state)
     append_n(f->db, 3, "bob");
     verify_expect(f, 1, 13, NULL);
     json_t *items = NULL;
-    assert_int_equal(eg_audit_list(eg_db_conn(f->db), "thing", "obj-1", NULL, 0, 10, &items),
-                     EG_OK);
+    eg_audit_filter flt = {.object_type = "thing", .object_id = "obj-1", .limit = 10};
+    assert_int_equal(eg_audit_list(eg_db_conn(f->db), &flt, &items), EG_OK);
     assert_int_equal(json_array_size(items), 2);
+    json_decref(items);
+    /* action prefix, actor and paging filters */
+    eg_audit_filter by_actor = {.actor = "bob", .action = "test.", .limit = 2};
+    assert_int_equal(eg_audit_list(eg_db_conn(f->db), &by_actor, &items), EG_OK);
+    assert_int_equal(json_array_size(items), 2);
+    json_int_t last = json_integer_value(json_object_get(json_array_get(items, 1), "id"));
+    json_decref(items);
+    by_actor.before_id = last;
+    assert_int_equal(eg_audit_list(eg_db_conn(f->db), &by_actor, &items), EG_OK);
+    assert_int_equal(json_array_size(items), 1); /* bob wrote 3 */
+    json_decref(items);
+    eg_audit_filter none = {.action = "other.", .limit = 10};
+    assert_int_equal(eg_audit_list(eg_db_conn(f->db), &none, &items), EG_OK);
+    assert_int_equal(json_array_size(items), 0);
     json_decref(items);
 }
 

@@ -203,12 +203,35 @@ static void test_highlight(void **state)
     eg_arena_free(a);
 }
 
+/* The search body of an agency version: a retired one names its end date and successor, so
+ * an old name finds it as retired (closing a version rewrites this body). */
+static void test_agency_body(void **state)
+{
+    (void)state;
+    eg_arena *a = eg_arena_new(0);
+    assert_string_equal(eg__agency_search_body(a, "000.00.04.H61", "Sở Tư pháp", NULL, NULL, NULL),
+                        "000.00.04.H61 Sở Tư pháp");
+    assert_string_equal(eg__agency_search_body(a, "000.00.04.H61", NULL, "", NULL, NULL),
+                        "000.00.04.H61 ");
+    assert_string_equal(eg__agency_search_body(a, "000.00.04.H07", "Sở Tư pháp Bến Tre",
+                                               "2025-06-30", "000.00.04.H61",
+                                               "Sở Tư pháp tỉnh Vĩnh Long"),
+                        "000.00.04.H07 Sở Tư pháp Bến Tre (hết hiệu lực sau ngày 2025-06-30; "
+                        "cơ quan kế thừa: 000.00.04.H61 Sở Tư pháp tỉnh Vĩnh Long)");
+    /* retired without a known successor: validity only */
+    assert_string_equal(
+        eg__agency_search_body(a, "000.00.20.H07", "UBND TP Bến Tre", "2025-06-30", "", NULL),
+        "000.00.20.H07 UBND TP Bến Tre (hết hiệu lực sau ngày 2025-06-30)");
+    eg_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_variants, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_variants, setup_pg, teardown),
         cmocka_unit_test(test_highlight),
+        cmocka_unit_test(test_agency_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
  * query (?q=, also what the home page's search box submits) the ranked, highlighted
  * results of GET /api/v1/search (diacritic- and case-insensitive).
  */
-import { api, boot, renderProblem } from '/lib/egov.js';
+import { api, boot, renderProblem, formatDate } from '/lib/egov.js';
 import { el, appendMarked, onlineLabel, daysLabel } from '/portal/catalog-ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -67,7 +67,12 @@ async function main() {
                 document.getElementById('agency-section').hidden = false;
                 document.getElementById('agency-results').replaceChildren(
                     ...ags.map((h) => el('li', {}, appendMarked(el('span'), h.title_html),
-                        document.createTextNode(` (${h.code})`))));
+                        document.createTextNode(` (${h.code})`),
+                        ...(h.status === 'retired' ? [el('span', {
+                            class: 'tag',
+                            text: ` – hiệu lực đến ${formatDate(h.valid_to)}` +
+                                (h.successor ? `; nay là ${h.successor.name} (${h.successor.code})` : ''),
+                        })] : []))));
             }
         } else {
             cards = all.items.map((p) => card(p, names.fields));
