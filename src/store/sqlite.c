@@ -37,10 +37,11 @@
  *   - kill -9 alone never loses a committed transaction (the page cache survives); the
  *     barrier is for power loss. A failed fsync leaves page-cache state unknown, so it is
  *     fatal (eg_panic, as PostgreSQL does): restart replays what the disk really has.
- * Checkpoints: SQLite's automatic checkpoint would run inside COMMIT while this process's
- * writer slot (below) is held; a WAL hook replaces it, and the leader that has just published a
- * sync runs a passive checkpoint when the WAL passed 1000 frames (same safety: a checkpoint
- * syncs the WAL first and the database after, whoever runs it).
+ * Checkpoints: SQLite's automatic checkpoint would run inside COMMIT, delaying that commit's
+ * own acknowledgement; a WAL hook replaces it, and the leader that has just published a sync
+ * runs a passive checkpoint when the WAL passed 1000 frames, holding this process's writer slot
+ * (below) so that it completes and the WAL restarts (same safety: a checkpoint syncs the WAL
+ * first and the database after, whoever runs it).
  * One fsync acknowledges everything committed while the previous one ran, so with N writers
  * the rate approaches N commits per fsync instead of one. A connection that could not enter
  * WAL mode falls back to synchronous=FULL and skips the barrier.
@@ -157,6 +158,9 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
     return SQLITE_OK;
 }
 
+static int writer_enter(eg_conn *c);
+static void writer_leave(eg_conn *c);
+
 /* A passive checkpoint once the WAL passed WAL_CHECKPOINT_FRAMES, by a leader that has just
  * published its sync, so neither writers nor waiters wait for it. Called with b->mu held. */
 static void maybe_checkpoint(eg_conn *c, struct eg__barrier *b)
@@ -165,8 +169,14 @@ static void maybe_checkpoint(eg_conn *c, struct eg__barrier *b)
         return;
     b->checkpointing = 1;
     pthread_mutex_unlock(&b->mu);
-    /* busy (another process checkpointing) or locked: the next leader tries again */
-    sqlite3_wal_checkpoint_v2(handle(c), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* Holding the writer slot: with this process's writers held off, the checkpoint copies
+     * every frame and the next writer restarts the WAL from its start. A checkpoint racing with
+     * commits never completes under steady load, and the WAL would grow without bound. Busy
+     * (another process checkpointing) or locked: the next leader tries again. */
+    if (writer_enter(c) == EG_OK) {
+        sqlite3_wal_checkpoint_v2(handle(c), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        writer_leave(c);
+    }
     pthread_mutex_lock(&b->mu);
     b->checkpointing = 0;
     b->wal_frames = 0; /* the next commit's hook tells the truth again */
