@@ -206,6 +206,12 @@ with its audit record. Every run checks that all instances completed with 3 task
 
 Goal from issue 5: ≥ 500 instances/s on 2 cores: $MET (median $E/s).
 
+Disk fsync latency on this VM varied during the session (a single writer's raw INSERT rate
+moved between ~200/s and ~570/s, i.e. 1.7-5 ms per fsync). When fsync is slow, concurrency is
+what lets group commit batch (2 writers: 31.6/s before this work, ~65/s at load 10); when it
+is fast, 2 writers already reach the engine's CPU limit and 64 threads only add switching
+overhead. The HTTP server's default pool is 16 workers (8 per core).
+
 ## What changed since the first measurement (31.6/s, 2026-11-28 18:08, synchronous=FULL, 2 threads)
 
 Measured with this script's driver while the machine was shared (load average 8-16), so
