@@ -214,7 +214,7 @@ overhead. The HTTP server's default pool is 16 workers (8 per core).
 
 ## What changed since the first measurement (31.6/s, 2026-11-28 18:08, synchronous=FULL, 2 threads)
 
-Measured with this script's driver while the machine was shared (load average 8-16), so
+Measured with this script's driver while the machine was shared (load average 4-16), so
 absolute numbers moved with the others' load; CPU per instance is the steadier figure.
 
 1. **Group commit in the store** (\`src/store/sqlite.c\`): one WAL fdatasync acknowledges every
@@ -228,13 +228,17 @@ absolute numbers moved with the others' load; CPU per instance is the steadier f
    glibc returned the arena top to the kernel (madvise) and re-faulted it, several times per
    transaction: 12.7% of samples in madvise, sys time 1.16 s → 0.30 s per 1000 instances with a
    fixed 8 MiB trim threshold. CPU per instance on tmpfs: 1.85 ms → 0.69 ms (2 threads).
-4. **Checkpoints off the commit path**: SQLite's automatic checkpoint ran inside COMMIT (two
-   fsyncs and a page copy while every other writer waited); the group-commit leader now runs a
-   passive checkpoint after publishing its sync.
+4. **Checkpoints after the sync**: SQLite's automatic checkpoint ran inside a COMMIT (two fsyncs
+   and a page copy before that commit could even reach the barrier); the group-commit leader now
+   runs it after publishing its sync, holding the writer slot so that it completes and the WAL
+   restarts (without the slot it never completed under steady load and the WAL grew).
 5. **Engine indexes**: the 250 ms escalation tick scanned every open task and active instance
    (now partial indexes on what it looks for); one index page less per step (no token index on
    \`wf_task\`; the idempotency index holds only keyed starts); job/timer cancellation by token
    had no index on \`wf_job\`.
+6. **Fewer statements per step**: variables are written only when they changed, a completed
+   task is not updated twice, and the end-of-instance token count is skipped when the step has
+   just entered a wait state (models without inclusive joins).
 
 Where the rest goes (perf, 64 threads on disk): kernel time for pwrite/pread of WAL pages
 (~15 pages per step: instance, token, task, history, audit rows and their indexes) and for
