@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include "dossier/internal.h"
+#include "dossier/inforeq.h"
 
 static eg_app *the_app;
 
@@ -28,6 +29,10 @@ static const struct eg_permission perms[] = {
     {"leader", "read", "dossier", EG_SCOPE_AGENCY},
     {"leader", "process", "dossier", EG_SCOPE_AGENCY},
     {"leader", "approve", "dossier", EG_SCOPE_AGENCY},
+    {"receiver", "request_info", "dossier", EG_SCOPE_AGENCY},
+    {"officer", "request_info", "dossier", EG_SCOPE_AGENCY},
+    {"unit_leader", "request_info", "dossier", EG_SCOPE_AGENCY},
+    {"leader", "request_info", "dossier", EG_SCOPE_AGENCY},
     {NULL, NULL, NULL, 0},
 };
 
@@ -75,6 +80,7 @@ static int public_search(eg_req *r)
 static int init(eg_app *app)
 {
     the_app = app;
+    eg__ds_inforeq_init();
     return 0;
 }
 
@@ -86,6 +92,7 @@ static void routes(eg_app *app, eg_http *h)
     eg__ds_actions_routes(h);
     eg__ds_results_routes(h);
     eg__ds_forms_routes(h);
+    eg__ds_inforeq_routes(h);
     eg_http_route(
         h, "GET", "/api/v1/public/dossiers", public_search,
         &(eg_route_opts){.public_route = 1,
@@ -106,6 +113,7 @@ static void tick(eg_app *app, int64_t now)
         return;
     last = mono;
     eg__ds_overdue_tick(app, now);
+    eg__ds_inforeq_tick(app);
 }
 
 const struct eg_module eg_dossier_module = {
@@ -114,4 +122,5 @@ const struct eg_module eg_dossier_module = {
     .init = init,
     .routes = routes,
     .tick = tick,
+    .seed = eg__ds_providers_seed,
 };

@@ -3,17 +3,30 @@
  *   1 POST {base}/token              {client_id, client_secret} -> {access_token, expires_in}
  *   2 POST {base}/GetNextValue       {code: agency}             -> {value: portal dossier code}
  *   3 POST {base}/UploadFile         {TenTep, HashTepTin, NoiDung(base64)} -> {IdTepTin,
- * HashTepTin} 4 POST {base}/NoiHoSo            dossier fields             -> {error_code: 0,
- * IdHoSo} 5 POST {base}/CapNhatTienTrinh   [{IDHoSo, MaHoSo, NguoiXuLy, ...}] 6 POST
- * {base}/CapNhatTrangThai   [{IdHoSo, MaHoSo, TrangThai}] Every call but the token carries
- * "Authorization: Bearer" and "X-Idempotency-Key: <dossier code>/<event id>/<step>", so a call
- * repeated after a crash or a lost answer is answered from the portal's memory instead of being
- * applied twice.
+ *                                                                              HashTepTin}
+ *   4 POST {base}/NoiHoSo            dossier fields             -> {error_code: 0, IdHoSo}
+ *   5 POST {base}/CapNhatTienTrinh   [{IDHoSo, MaHoSo, NguoiXuLy, ...}]
+ *   6 POST {base}/CapNhatTrangThai   [{IdHoSo, MaHoSo, TrangThai}]
+ * Every call but the token carries the portal's bearer token and "X-Idempotency-Key:
+ * <dossier code>/<event id>/<step>", so a call repeated after a crash or a lost answer is
+ * answered from the portal's memory instead of being applied twice.
+ *
+ * Through the LGSP (dvcqg.via_lgsp = 1, the default): the portal is the upstream of the
+ * published LGSP service dvcqg.lgsp_service ("dvcqg"), registered on first use with
+ * upstream dvcqg.base_url, and every call is an in-process gateway exchange (eg_lgsp_call) by
+ * the consumer system dvcqg.lgsp_client ("egov-dvcqg") with X-Road-Issue = the dossier code, so
+ * it is in the LGSP message log, behind the grant, rate limit and SSRF rules
+ * (lgsp.upstream_allow must list the portal when it is on a private address). The gateway
+ * never forwards an Authorization header, so the portal token travels as
+ * X-Dvcqg-Authorization and the service's header rename turns it back into Authorization. The
+ * token step is logged without bodies (the client secret and the token are credentials).
+ * With via_lgsp = 0 the portal is called directly (as before).
  */
 #include <string.h>
 #include <stdlib.h>
 #include <curl/curl.h>
 #include "dvcqg/internal.h"
+#include "lgsp/lgsp.h"
 
 static size_t sink(char *p, size_t sz, size_t n, void *ud)
 {
@@ -21,10 +34,126 @@ static size_t sink(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-/* POSTs JSON; *out gets the parsed answer (object/array) for 2xx. */
-static int post(const char *step, const char *idem, const json_t *body, json_t **out, char *err,
-                size_t errlen)
+/* The portal's answer to a call that reached it: 0 with *out for a 2xx JSON answer whose
+ * error_code is 0 (or absent); EG_EAUTH for 401 (the token is dropped); EG_EUPSTREAM otherwise. */
+static int portal_answer(const char *step, long status, const eg_buf *resp, json_t **out, char *err,
+                         size_t errlen)
 {
+    int rc = 0;
+    if (status == 401) {
+        eg__dq->token_expires_ms = 0;
+        snprintf(err, errlen, "%s: HTTP 401", step);
+        rc = EG_EAUTH;
+    } else if (status < 200 || status > 299) {
+        snprintf(err, errlen, "%s: HTTP %ld", step, status);
+        rc = EG_EUPSTREAM;
+    } else {
+        *out = eg_json_parse(resp->data ? resp->data : "", resp->len, 32, NULL, 0);
+        if (!*out) {
+            snprintf(err, errlen, "%s: answer is not JSON", step);
+            rc = EG_EUPSTREAM;
+        } else if (json_is_object(*out) && eg_json_int(*out, "error_code", 0) != 0) {
+            snprintf(err, errlen, "%s: error_code %lld %s", step,
+                     eg_json_int(*out, "error_code", 0),
+                     eg_json_str(*out, "message") ? eg_json_str(*out, "message") : "");
+            json_decref(*out);
+            *out = NULL;
+            rc = EG_EUPSTREAM;
+        }
+    }
+    return rc;
+}
+
+/* Registers the portal as an LGSP service, the connector as its consumer and the grant
+ * (idempotent; once per process). */
+static int ensure_lgsp(char *err, size_t errlen)
+{
+    if (eg__dq->lgsp_ready)
+        return 0;
+    eg_app *app = eg__dq->app;
+    eg_conn *c = eg_db_conn(app->db);
+    eg_lgsp_service_def d = {
+        .code = eg__dq->lgsp_service,
+        .version = "v1",
+        .name = "Cổng Dịch vụ công quốc gia: đồng bộ hồ sơ",
+        .owner_agency = eg__dq->lgsp_owner,
+        .upstream_url = eg__dq->base_url,
+        .description = "Sáu bước đồng bộ hồ sơ với Cổng DVC quốc gia (references.md §B.4)",
+        .transform = "{\"headers\":{\"X-Dvcqg-Authorization\":\"Authorization\"}}",
+        .timeout_ms = eg__dq->timeout_ms};
+    int rc = eg_lgsp_ensure_service(app, c, &d);
+    if (!rc)
+        rc = eg_lgsp_ensure_consumer(c, eg__dq->lgsp_client, "Kết nối Cổng DVC quốc gia",
+                                     eg__dq->lgsp_agency);
+    if (!rc)
+        rc = eg_lgsp_ensure_grant(c, eg__dq->lgsp_service, eg__dq->lgsp_client, "POST");
+    if (rc) {
+        snprintf(err, errlen, "LGSP: cannot register service %s (%s)", eg__dq->lgsp_service,
+                 rc == EG_EUNPROCESSABLE ? "upstream refused by lgsp.upstream_allow"
+                                         : eg_strerror(rc));
+        return EG_EUPSTREAM;
+    }
+    eg__dq->lgsp_ready = 1;
+    return 0;
+}
+
+/* One call through the LGSP gateway; the outcome in the shape of a direct HTTP call. */
+static int via_lgsp(const char *step, const char *idem, const char *issue, const char *txt,
+                    long *status, eg_buf *resp, char *err, size_t errlen)
+{
+    int rc = ensure_lgsp(err, errlen);
+    if (rc)
+        return rc;
+    char auth[1100], key[300], path[64];
+    const char *hdrs[4] = {"Content-Type: application/json", NULL, NULL, NULL};
+    int n = 1;
+    if (strcmp(step, "token") != 0) {
+        snprintf(auth, sizeof(auth), "X-Dvcqg-Authorization: Bearer %s", eg__dq->token);
+        hdrs[n++] = auth;
+    }
+    if (idem) {
+        snprintf(key, sizeof(key), "X-Idempotency-Key: %s", idem);
+        hdrs[n++] = key;
+    }
+    snprintf(path, sizeof(path), "/%s", step);
+    eg_lgsp_call_in in = {.client_id = eg__dq->lgsp_client,
+                          .service = eg__dq->lgsp_service,
+                          .method = "POST",
+                          .path = path,
+                          .user_id = "dvcqg",
+                          .issue = issue,
+                          .headers = hdrs,
+                          .body = txt,
+                          .body_len = strlen(txt),
+                          .private_bodies = strcmp(step, "token") == 0};
+    eg_lgsp_call_out o;
+    rc = eg_lgsp_call(eg__dq->app, &in, &o);
+    if (rc) {
+        snprintf(err, errlen, "%s: LGSP %d %.200s", step, o.status, o.detail);
+        eg_lgsp_call_out_free(&o);
+        return rc == EG_ETIMEOUT ? EG_ETIMEOUT : EG_EUPSTREAM;
+    }
+    *status = o.status;
+    eg_buf_append(resp, o.body ? o.body : "", o.body_len);
+    eg_lgsp_call_out_free(&o);
+    return 0;
+}
+
+/* POSTs JSON; *out gets the parsed answer (object/array) for 2xx. issue: the dossier code. */
+static int post(const char *step, const char *idem, const char *issue, const json_t *body,
+                json_t **out, char *err, size_t errlen)
+{
+    if (eg__dq->via_lgsp) {
+        char *txt = json_dumps(body, JSON_COMPACT);
+        eg_buf resp = EG_BUF_INIT;
+        long status = 0;
+        int rc = via_lgsp(step, idem, issue, txt, &status, &resp, err, errlen);
+        free(txt);
+        if (!rc)
+            rc = portal_answer(step, status, &resp, out, err, errlen);
+        eg_buf_free(&resp);
+        return rc;
+    }
     char url[1024];
     snprintf(url, sizeof(url), "%s/%s", eg__dq->base_url, step);
     CURL *h = curl_easy_init();
@@ -61,26 +190,8 @@ static int post(const char *step, const char *idem, const json_t *body, json_t *
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "%s: %s", step, curl_easy_strerror(cc));
         rc = cc == CURLE_OPERATION_TIMEDOUT ? EG_ETIMEOUT : EG_EUPSTREAM;
-    } else if (status == 401) {
-        eg__dq->token_expires_ms = 0;
-        snprintf(err, errlen, "%s: HTTP 401", step);
-        rc = EG_EAUTH;
-    } else if (status < 200 || status > 299) {
-        snprintf(err, errlen, "%s: HTTP %ld", step, status);
-        rc = EG_EUPSTREAM;
     } else {
-        *out = eg_json_parse(resp.data ? resp.data : "", resp.len, 32, NULL, 0);
-        if (!*out) {
-            snprintf(err, errlen, "%s: answer is not JSON", step);
-            rc = EG_EUPSTREAM;
-        } else if (json_is_object(*out) && eg_json_int(*out, "error_code", 0) != 0) {
-            snprintf(err, errlen, "%s: error_code %lld %s", step,
-                     eg_json_int(*out, "error_code", 0),
-                     eg_json_str(*out, "message") ? eg_json_str(*out, "message") : "");
-            json_decref(*out);
-            *out = NULL;
-            rc = EG_EUPSTREAM;
-        }
+        rc = portal_answer(step, status, &resp, out, err, errlen);
     }
     eg_buf_free(&resp);
     return rc;
@@ -93,7 +204,7 @@ static int ensure_token(char *err, size_t errlen)
     json_t *body = json_pack("{s:s, s:s}", "client_id", eg__dq->client_id, "client_secret",
                              eg__dq->client_secret);
     json_t *out = NULL;
-    int rc = post("token", NULL, body, &out, err, errlen);
+    int rc = post("token", NULL, NULL, body, &out, err, errlen);
     json_decref(body);
     if (rc)
         return rc;
@@ -126,11 +237,11 @@ static int call(dq_delivery *d, const char *step, const json_t *body, json_t **o
 {
     char key[256];
     snprintf(key, sizeof(key), "%s/%lld/%s", d->dossier_code, (long long)d->id, step);
-    int rc = post(step, key, body, out, d->error, sizeof(d->error));
+    int rc = post(step, key, d->dossier_code, body, out, d->error, sizeof(d->error));
     if (rc == EG_EAUTH) { /* token expired at the portal: one fresh try */
         rc = ensure_token(d->error, sizeof(d->error));
         if (!rc)
-            rc = post(step, key, body, out, d->error, sizeof(d->error));
+            rc = post(step, key, d->dossier_code, body, out, d->error, sizeof(d->error));
     }
     return rc;
 }
@@ -185,7 +296,7 @@ static int submitted(dq_delivery *d)
             char key[256];
             snprintf(key, sizeof(key), "%s/%lld/UploadFile/%zu/%zu", d->dossier_code,
                      (long long)d->id, i, j);
-            rc = post(step, key, ub, &out, d->error, sizeof(d->error));
+            rc = post(step, key, d->dossier_code, ub, &out, d->error, sizeof(d->error));
             json_decref(ub);
             if (rc)
                 break;

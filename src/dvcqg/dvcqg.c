@@ -328,6 +328,13 @@ static int dvcqg_init(eg_app *app)
     s->retry_base_ms = eg_config_int(app->cfg, "dvcqg.retry_base_ms", 1000);
     s->retry_max_ms = eg_config_int(app->cfg, "dvcqg.retry_max_ms", 300000);
     s->max_attempts = (int)eg_config_int(app->cfg, "dvcqg.max_attempts", 0);
+    s->via_lgsp = eg_config_bool(app->cfg, "dvcqg.via_lgsp", 1);
+    s->lgsp_service = eg_config_get(app->cfg, "dvcqg.lgsp_service", "dvcqg");
+    s->lgsp_client = eg_config_get(app->cfg, "dvcqg.lgsp_client", "egov-dvcqg");
+    /* Văn phòng Chính phủ operates the national portal [?: confirm the code]; the connector
+     * is the province's (Văn phòng UBND tỉnh by default). */
+    s->lgsp_owner = eg_config_get(app->cfg, "dvcqg.lgsp_owner", "000.00.00.G22");
+    s->lgsp_agency = eg_config_get(app->cfg, "dvcqg.lgsp_agency", "000.00.01.H61");
     if (s->retry_base_ms < 10)
         s->retry_base_ms = 10;
     if (s->retry_max_ms < s->retry_base_ms)

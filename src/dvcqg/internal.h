@@ -15,6 +15,11 @@ typedef struct {
     int max_attempts;
     char token[1024];
     int64_t token_expires_ms;
+    /* Through the LGSP (dvcqg.via_lgsp, default 1): the portal is the upstream of a published
+     * LGSP service and every call goes through eg_lgsp_call, so it is in the message log. */
+    int via_lgsp;
+    int lgsp_ready; /* service, consumer and grant ensured in this process */
+    const char *lgsp_service, *lgsp_client, *lgsp_owner, *lgsp_agency;
 } dq_state;
 extern dq_state *eg__dq;
 

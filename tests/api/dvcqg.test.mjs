@@ -1,7 +1,9 @@
 /*
  * dvcqg.test.mjs - sync with the National Public Service Portal against a local peer: events
  * queue while the peer is down and are delivered once, in order, when it comes back; a kill -9
- * with queued events loses nothing and duplicates nothing; status is agency-scoped.
+ * with queued events loses nothing and duplicates nothing; status is agency-scoped. Every
+ * portal call goes through the LGSP gateway (service "dvcqg", consumer "egov-dvcqg") and is in
+ * the LGSP message log with the dossier code as issue; the token step is logged without bodies.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ const env = () => ({
     EGOV_DVCQG_RETRY_BASE_MS: '100',
     EGOV_DVCQG_RETRY_MAX_MS: '400',
     EGOV_DVCQG_TIMEOUT_MS: '1000',
+    EGOV_LGSP_UPSTREAM_ALLOW: '127.0.0.1/32',
 });
 
 const token = (srv, user) =>
@@ -109,6 +112,25 @@ test('peer down: queued; back up: delivered exactly once, in order', async () =>
         // nothing more arrives later
         await new Promise((r) => setTimeout(r, 600));
         assert.equal(peer.calls().filter((c) => c.key.startsWith(`${code}/`)).length, 6);
+        // every call went through the LGSP gateway: in the message log, dossier code as issue
+        const admin = token(srv, 'admin');
+        const log = await request(`${srv.url}/api/v1/lgsp/messages?service=dvcqg&limit=500`, { token: admin });
+        assert.equal(log.status, 200, log.text);
+        const mine = log.json.items.filter((m) => m.issue === code).reverse();
+        assert.ok(mine.every((m) => m.client_id === 'egov-dvcqg' && m.method === 'POST'));
+        assert.deepEqual(
+            mine.filter((m) => m.status === 200).map((m) => m.path),
+            ['/GetNextValue', '/UploadFile', '/NoiHoSo', '/CapNhatTrangThai', '/CapNhatTienTrinh', '/CapNhatTrangThai'],
+        );
+        /* the attempts while the portal was down (they fail at step 1, the token) are logged too */
+        assert.ok(log.json.items.some((m) => m.path === '/token' && m.status === 503));
+        const tokens = log.json.items.filter((m) => m.path === '/token' && m.status === 200);
+        assert.ok(tokens.length >= 1);
+        const tk = await request(`${srv.url}/api/v1/lgsp/messages/${tokens[0].xroad_id}`, { token: admin });
+        assert.equal(tk.status, 200, tk.text);
+        assert.equal(tk.json.request_body ?? null, null, 'the client secret is not in the log');
+        assert.equal(tk.json.response_body ?? null, null, 'the portal token is not in the log');
+        assert.doesNotMatch(tk.text, /peer-secret/);
         // the status is the agency's: others are refused
         assert.equal((await status(srv, token(srv, 'xd.chuyenvien'), code)).status, 403);
         assert.equal((await status(srv, token(srv, 'tp.chuyenvien'), code)).status, 200);
@@ -146,9 +168,30 @@ test('kill -9 with queued events: delivered exactly once after restart', async (
             calls.filter((c) => c.op === 'CapNhatTrangThai').map((c) => c.body[0].TrangThai),
             [2, 4, 9, 10],
         );
+        const admin = token(again, 'admin');
+        const log = await request(`${again.url}/api/v1/lgsp/messages?service=dvcqg&limit=500`, { token: admin });
+        assert.equal(log.json.items.filter((m) => m.issue === code && m.path === '/NoiHoSo' && m.status === 200).length, 1);
     } finally {
         await again.stop();
         const fs = await import('node:fs');
         fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+});
+
+test('portal on a private address not in lgsp.upstream_allow: nothing is sent, the error says why', async () => {
+    peer.setDown(false);
+    const { EGOV_LGSP_UPSTREAM_ALLOW, ...rest } = env();
+    void EGOV_LGSP_UPSTREAM_ALLOW;
+    const srv = await startServer({ env: rest });
+    try {
+        const tok = token(srv, 'tp.giamdoc');
+        const code = '000.00.04.H61-261128-0303';
+        await enqueue(srv, tok, 'submitted', dossier(code, 1));
+        await until(async () => (await status(srv, tok, code)).json.state === 'retrying');
+        const st = (await status(srv, tok, code)).json;
+        assert.match(st.last_error, /upstream_allow/);
+        assert.equal(peer.calls().filter((c) => c.key.startsWith(`${code}/`)).length, 0);
+    } finally {
+        await srv.stop();
     }
 });

@@ -15,6 +15,7 @@ const ENV = {
     EGOV_LGSP_UPSTREAM_ALLOW: '127.0.0.1/32',
     EGOV_LGSP_MAX_BODY: '65536',
     EGOV_LGSP_CHECKPOINT_SECONDS: '1',
+    EGOV_DOSSIER_DEMO_INFO_SERVICES: '0', /* an empty registry: counts below are exact */
 };
 
 function assertLgspProblem(r, status, slug) {

@@ -27,7 +27,7 @@ async function api(p, body) {
 
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
-    srv = await startServer({ env: { EGOV_LGSP_UPSTREAM_ALLOW: '127.0.0.1/32' } });
+    srv = await startServer({ env: { EGOV_LGSP_UPSTREAM_ALLOW: '127.0.0.1/32', EGOV_DOSSIER_DEMO_INFO_SERVICES: '0' } });
     browser = await launchBrowser();
     admin = egovCli(['token', '--data-dir', srv.dataDir, '--user', 'admin']).stdout.trim();
     const base = { version: 'v1', owner_agency: '000.00.04.H61', upstream_url: 'http://127.0.0.1:9/' };
