@@ -35,6 +35,17 @@ struct eg__barrier {
     int syncing;        /* a leader is syncing right now */
     uint64_t syncs;     /* log syncs done (statistics and tests) */
     uint64_t waits;     /* commits that went through the barrier */
+    /* In-process writer queue: held from BEGIN IMMEDIATE to COMMIT/ROLLBACK, so this process's
+     * writers wait on a mutex instead of SQLite's sleeping busy handler (1, 2, 5, 10 ... ms
+     * naps). Other processes still meet the busy timeout. A flag under its own mutex rather
+     * than a held mutex, so that closing a connection on another thread can release it. */
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    int writer; /* a connection of this process holds the write transaction */
+    /* Checkpoints run in the barrier's leader, outside the writer slot (see sqlite.c). */
+    int wal_frames;    /* WAL size in frames after the latest commit (wal hook) */
+    int checkpointing; /* a leader is checkpointing */
+    uint64_t checkpoints;
 };
 
 struct eg_db {
@@ -106,6 +117,9 @@ struct eg_backend {
     int (*rollback)(eg_conn *c);
     /* 1 when the engine has no transaction open any more (it rolled back by itself). */
     int (*tx_lost)(eg_conn *c);
+    /* Called when the outermost level is gone (after commit or rollback, whatever their
+     * result); may be NULL. */
+    void (*tx_end)(eg_conn *c);
     /* Expansion of the migration tokens @ID@ and @BLOB@. */
     const char *id_type;
     const char *blob_type;

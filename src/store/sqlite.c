@@ -37,6 +37,11 @@
  *   - kill -9 alone never loses a committed transaction (the page cache survives); the
  *     barrier is for power loss. A failed fsync leaves page-cache state unknown, so it is
  *     fatal (eg_panic, as PostgreSQL does): restart replays what the disk really has.
+ * Checkpoints: SQLite's automatic checkpoint would run inside COMMIT, delaying that commit's
+ * own acknowledgement; a WAL hook replaces it, and the leader that has just published a sync
+ * runs a passive checkpoint when the WAL passed 1000 frames, holding this process's writer slot
+ * (below) so that it completes and the WAL restarts (same safety: a checkpoint syncs the WAL
+ * first and the database after, whoever runs it).
  * One fsync acknowledges everything committed while the previous one ran, so with N writers
  * the rate approaches N commits per fsync instead of one. A connection that could not enter
  * WAL mode falls back to synchronous=FULL and skips the barrier.
@@ -47,16 +52,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include "store/internal.h"
 
-#define BUSY_TIMEOUT_MS 5000
-#define WAL_SIZE_LIMIT  "67108864" /* journal_size_limit: WAL truncated to 64 MiB on restart */
+#define BUSY_TIMEOUT_MS       5000
+#define WAL_SIZE_LIMIT        "67108864" /* journal_size_limit: WAL truncated to 64 MiB on restart */
+#define WAL_CHECKPOINT_FRAMES 1000       /* as SQLite's default wal_autocheckpoint */
 
 /* A connection's backend state. */
 typedef struct {
     sqlite3 *h;
-    int wal; /* in WAL mode with synchronous=NORMAL: commits go through the barrier */
+    int wal;     /* in WAL mode with synchronous=NORMAL: commits go through the barrier */
+    int writing; /* holds the eg_db's in-process writer slot (db->bar.writer) */
 } lite_conn;
 
 static sqlite3 *handle(eg_conn *c)
@@ -71,6 +80,7 @@ typedef struct {
     int64_t changes;
     int running;          /* stepped since the last reset */
     int64_t total_before; /* sqlite3_total_changes64 when the run started */
+    int dml;              /* INSERT/UPDATE/DELETE/REPLACE: writes nothing when it changes no row */
 } lite_stmt;
 
 static sqlite3_stmt *sst(eg_stmt *st)
@@ -134,6 +144,45 @@ static void sync_wal(eg_conn *c)
                  c->db->target, sqlite3_errstr(rc));
 }
 
+/* WAL hook of every connection (it replaces SQLite's automatic checkpoint, which would run
+ * inside COMMIT, i.e. while this process's writer slot is held: two fsyncs and a page copy
+ * during which no other writer could proceed). Records the WAL size for the barrier. */
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+    (void)h;
+    (void)name;
+    struct eg__barrier *b = arg;
+    pthread_mutex_lock(&b->mu);
+    b->wal_frames = frames;
+    pthread_mutex_unlock(&b->mu);
+    return SQLITE_OK;
+}
+
+static int writer_enter(eg_conn *c);
+static void writer_leave(eg_conn *c);
+
+/* A passive checkpoint once the WAL passed WAL_CHECKPOINT_FRAMES, by a leader that has just
+ * published its sync, so neither writers nor waiters wait for it. Called with b->mu held. */
+static void maybe_checkpoint(eg_conn *c, struct eg__barrier *b)
+{
+    if (b->checkpointing || b->wal_frames < WAL_CHECKPOINT_FRAMES)
+        return;
+    b->checkpointing = 1;
+    pthread_mutex_unlock(&b->mu);
+    /* Holding the writer slot: with this process's writers held off, the checkpoint copies
+     * every frame and the next writer restarts the WAL from its start. A checkpoint racing with
+     * commits never completes under steady load, and the WAL would grow without bound. Busy
+     * (another process checkpointing) or locked: the next leader tries again. */
+    if (writer_enter(c) == EG_OK) {
+        sqlite3_wal_checkpoint_v2(handle(c), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        writer_leave(c);
+    }
+    pthread_mutex_lock(&b->mu);
+    b->checkpointing = 0;
+    b->wal_frames = 0; /* the next commit's hook tells the truth again */
+    b->checkpoints++;
+}
+
 /* Returns once everything this connection committed is on stable storage (see the file
  * comment). Called right after a successful COMMIT or autocommit write. */
 static void barrier(eg_conn *c)
@@ -159,8 +208,52 @@ static void barrier(eg_conn *c)
         if (target > b->synced)
             b->synced = target;
         pthread_cond_broadcast(&b->cv);
+        maybe_checkpoint(c, b);
     }
     pthread_mutex_unlock(&b->mu);
+}
+
+/* ------------------------------------------------------------------ writer queue */
+
+/* Takes the process's writer slot, waiting up to the busy timeout (EG_EBUSY after it, with
+ * the same message SQLite would give). Writers of this process queue here instead of napping
+ * in SQLite's busy handler; the slot is released before the durability barrier, so the next
+ * writer's transaction overlaps the previous one's fsync. */
+static int writer_enter(eg_conn *c)
+{
+    struct eg__barrier *b = &c->db->bar;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+    int rc = 0;
+    pthread_mutex_lock(&b->wmu);
+    while (b->writer && rc == 0)
+        rc = pthread_cond_timedwait(&b->wcv, &b->wmu, &until);
+    if (!b->writer) {
+        b->writer = 1;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&b->wmu);
+    if (rc) {
+        eg__set_err(c, "database is locked (another writer of this process for %d ms)",
+                    BUSY_TIMEOUT_MS);
+        return EG_EBUSY;
+    }
+    ((lite_conn *)c->impl)->writing = 1;
+    return EG_OK;
+}
+
+static void writer_leave(eg_conn *c)
+{
+    lite_conn *lc = c->impl;
+    if (!lc || !lc->writing)
+        return;
+    lc->writing = 0;
+    struct eg__barrier *b = &c->db->bar;
+    pthread_mutex_lock(&b->wmu);
+    b->writer = 0;
+    pthread_cond_signal(&b->wcv);
+    pthread_mutex_unlock(&b->wmu);
 }
 
 /* ------------------------------------------------------------------ connections */
@@ -222,6 +315,8 @@ static int conn_open(eg_conn *c)
     rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", journal_mode_cb, &wal, &msg);
     if (rc == SQLITE_OK) {
         lc->wal = wal;
+        if (wal)
+            sqlite3_wal_hook(db, wal_hook, &c->db->bar);
         rc = run_script(c, wal ? "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                                  "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT ";"
                                : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
@@ -244,6 +339,7 @@ static int conn_open(eg_conn *c)
 
 static void conn_close(eg_conn *c)
 {
+    writer_leave(c); /* closed inside a transaction: SQLite rolls it back */
     if (c->impl) {
         sqlite3_close(handle(c)); /* every statement was finalised by store.c */
         free(c->impl);
@@ -261,6 +357,35 @@ static int only_space_left(const char *s)
     return 1;
 }
 
+/* 1 when sql starts with INSERT, UPDATE, DELETE or REPLACE (such a statement that changed no
+ * row wrote no page, so an autocommit run of it has nothing to make durable). */
+static int is_dml(const char *sql)
+{
+    static const char *const kw[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+        sql++;
+    for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+        size_t n = strlen(kw[i]);
+        if (strncasecmp(sql, kw[i], n) == 0 &&
+            (sql[n] == ' ' || sql[n] == '\t' || sql[n] == '\n' || sql[n] == '\r'))
+            return 1;
+    }
+    return 0;
+}
+
+/* After an autocommit run of st (its implicit transaction has just ended): waits for the
+ * barrier unless the statement cannot have written anything. */
+static void autocommit_barrier(eg_stmt *st)
+{
+    lite_stmt *ls = st->impl;
+    sqlite3 *db = handle(st->conn);
+    if (sqlite3_stmt_readonly(ls->s) || !sqlite3_get_autocommit(db))
+        return;
+    if (ls->dml && sqlite3_total_changes64(db) == ls->total_before)
+        return; /* e.g. a periodic UPDATE that matched no row */
+    barrier(st->conn);
+}
+
 static int prepare(eg_conn *c, eg_stmt *st)
 {
     sqlite3_stmt *s = NULL;
@@ -275,6 +400,7 @@ static int prepare(eg_conn *c, eg_stmt *st)
     }
     lite_stmt *ls = eg_calloc(1, sizeof(*ls));
     ls->s = s;
+    ls->dml = is_dml(st->sql);
     st->impl = ls;
     return EG_OK;
 }
@@ -335,8 +461,7 @@ static int step(eg_stmt *st)
         int changed =
             !sqlite3_stmt_readonly(ls->s) && sqlite3_total_changes64(db) != ls->total_before;
         ls->changes = changed ? sqlite3_changes64(db) : 0;
-        if (!sqlite3_stmt_readonly(ls->s) && sqlite3_get_autocommit(db))
-            barrier(st->conn); /* an autocommit write: committed by this step */
+        autocommit_barrier(st); /* an autocommit write: committed by this step */
         return EG_DONE;
     }
     int erc = map_rc(st->conn, rc);
@@ -408,13 +533,19 @@ static void reset(eg_stmt *st)
     sqlite3_clear_bindings(ls->s);
     /* an autocommit write left after its first row (INSERT ... RETURNING read once) commits
      * at this reset: not acknowledged before the barrier */
-    if (was_running && !sqlite3_stmt_readonly(ls->s) && sqlite3_get_autocommit(handle(st->conn)))
-        barrier(st->conn);
+    if (was_running)
+        autocommit_barrier(st);
 }
 
 static int begin(eg_conn *c)
 {
-    return run_script(c, "BEGIN IMMEDIATE");
+    int rc = writer_enter(c);
+    if (rc)
+        return rc;
+    rc = run_script(c, "BEGIN IMMEDIATE");
+    if (rc)
+        writer_leave(c);
+    return rc;
 }
 
 /* COMMIT, then the durability barrier: returns only when the transaction is durable. */
@@ -425,8 +556,10 @@ static int commit(eg_conn *c)
         return EG_EDB;
     }
     int rc = run_script(c, "COMMIT");
-    if (rc == EG_OK)
+    if (rc == EG_OK) {
+        writer_leave(c);
         barrier(c);
+    }
     return rc;
 }
 
@@ -468,6 +601,7 @@ const struct eg_backend eg__sqlite_backend = {
     .commit = commit,
     .rollback = rollback,
     .tx_lost = tx_lost,
+    .tx_end = writer_leave,
     .id_type = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .blob_type = "BLOB",
     .migrate_lock_sql = NULL,

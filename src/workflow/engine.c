@@ -272,6 +272,7 @@ int eg_wf_start(eg_app *app, eg_conn *c, const eg_wf_start_opts *o, int64_t *ins
         o->variables && json_is_object(o->variables) ? json_deep_copy(o->variables) : json_object();
     if (!rc && o->variables && !json_is_object(o->variables) && !json_is_null(o->variables))
         rc = eg__wf_fail(&r, EG_EUNPROCESSABLE, "variables phải là một đối tượng JSON");
+    r.vars_dirty = 1; /* the row was inserted with '{}' */
     r.def_key = o->definition_key;
     r.bk = o->business_key;
     r.agency = o->agency_code;
@@ -403,7 +404,7 @@ static int finish_task(eg_app *app, eg_conn *c, int64_t task_id, const char *by,
         rc = eg_query_int64(c, &hid, "SELECT COALESCE(hist_id, 0) FROM wf_token WHERE id = ?", "l",
                             tok);
     if (!rc)
-        rc = eg__wf_cancel_token_work(&r, tok, "cancelled");
+        rc = eg__wf_cancel_token_work(&r, tok, NULL); /* the task was settled above */
     if (!rc)
         rc = eg__wf_hist_end(&r, hid, by, ret_reason ? ret_reason : NULL);
     if (!rc && ret_reason) {

@@ -105,7 +105,9 @@ typedef struct {
     const char *def_key, *bk, *agency, *actor;
     json_t *vars;
     int *q, nq, capq, steps;
-    int ended; /* 1 completed, 2 terminated */
+    int ended;      /* 1 completed, 2 terminated */
+    int vars_dirty; /* variables changed: eg__wf_save writes them */
+    int waits;      /* wait states (task, job, timer catch) entered by this operation */
     const char *force_assignee;
     int64_t last_task;
     char *err;
@@ -122,6 +124,8 @@ int eg__wf_leave(wf_run *r, int el);      /* queues the outgoing flows of el */
 int eg__wf_hist(wf_run *r, int el, int open, const char *actor, const char *detail, int64_t *id);
 int eg__wf_hist_end(wf_run *r, int64_t hid, const char *actor, const char *detail);
 int eg__wf_token(wf_run *r, int el, int64_t hid, int64_t *id);
+/* Cancels what waits on token tok (its open task -> task_state, unless NULL: the caller has
+ * settled the task itself; timers; jobs) and deletes the token. */
 int eg__wf_cancel_token_work(wf_run *r, int64_t tok, const char *task_state);
 int eg__wf_cancel_all(wf_run *r, const char *why);
 int eg__wf_call_handler(wf_run *r, int el, int attempt, char *msg, size_t msglen);
@@ -138,6 +142,8 @@ void eg__wf_routes(eg_app *app, eg_http *h);
 int eg__wf_may_read(const eg_principal *p, const char *agency);
 int eg__wf_stats(eg_req *r);
 int eg__wf_incidents(eg_req *r);
+/* Open incidents of all agencies (service-task jobs and failed timers) as JSON rows. */
+int eg__wf_incident_list(eg_conn *c, json_t **out);
 int eg__wf_incident_retry(eg_req *r);
 void eg__wf_metrics(eg_buf *out, void *app);
 

@@ -63,12 +63,7 @@ int eg__wf_incidents(eg_req *r)
     if (rc)
         return rc;
     json_t *rows = NULL;
-    rc = eg_query_json(eg_db_conn(app->db), &rows,
-                       "SELECT j.id, j.instance_id, j.element_id, j.handler, j.attempts, "
-                       "j.last_error, j.state, i.business_key, i.agency_code, i.def_key AS "
-                       "definition_key FROM wf_job j JOIN wf_instance i ON i.id = j.instance_id "
-                       "WHERE j.state IN ('incident', 'pending') ORDER BY j.id LIMIT 500",
-                       "");
+    rc = eg__wf_incident_list(eg_db_conn(app->db), &rows);
     if (rc)
         return rc;
     json_t *items = json_array();
@@ -83,6 +78,8 @@ int eg__wf_incidents(eg_req *r)
     return eg_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
+/* Puts an incident back to work: a job gets its attempts back and runs at the next tick; a
+ * timer ("timer-<id>") is due again now. 404 for an unknown id or another agency's incident. */
 int eg__wf_incident_retry(eg_req *r)
 {
     eg_app *app = eg_req_app(r);
@@ -90,28 +87,44 @@ int eg__wf_incident_retry(eg_req *r)
     int rc = eg_require_principal(r, &p);
     if (rc)
         return rc;
-    int64_t id = strtoll(eg_req_param(r, "id"), NULL, 10);
+    const char *sid = eg_req_param(r, "id");
+    int timer = eg_str_has_prefix(sid, "timer-");
+    char *end = NULL;
+    int64_t id = strtoll(timer ? sid + 6 : sid, &end, 10);
+    if (!end || *end || id <= 0)
+        return eg_req_fail(r, EG_ENOTFOUND, "Không có sự cố %s", sid);
     eg_conn *c = eg_db_conn(app->db);
     char *agency = NULL;
     rc = eg_query_text(c, eg_req_arena(r), &agency,
-                       "SELECT COALESCE(i.agency_code, '') FROM wf_job j JOIN wf_instance i ON "
-                       "i.id = j.instance_id WHERE j.id = ? AND j.state = 'incident'",
+                       timer ? "SELECT COALESCE(i.agency_code, '') FROM wf_timer t JOIN "
+                               "wf_instance i ON i.id = t.instance_id WHERE t.id = ? AND "
+                               "t.state = 'incident'"
+                             : "SELECT COALESCE(i.agency_code, '') FROM wf_job j JOIN "
+                               "wf_instance i ON i.id = j.instance_id WHERE j.id = ? AND "
+                               "j.state = 'incident'",
                        "l", id);
     if (rc == EG_ENOTFOUND || (!rc && !eg__wf_may_read(p, agency)))
-        return eg_req_fail(r, EG_ENOTFOUND, "Không có sự cố %lld", (long long)id);
+        return eg_req_fail(r, EG_ENOTFOUND, "Không có sự cố %s", sid);
     if (!rc)
         rc = eg_authorize(r, "retry", &(eg_object){"workflow_incident", agency, NULL});
     if (!rc)
         rc = eg_tx_begin(c);
     if (rc)
         return rc;
-    rc = eg_exec(c, NULL,
-                 "UPDATE wf_job SET state = 'pending', attempts = 0, next_at = ? WHERE id = ? AND "
-                 "state = 'incident'",
-                 "ll", eg_now_ms(), id);
+    int64_t n = 0;
+    if (timer)
+        rc = eg_exec(c, &n,
+                     "UPDATE wf_timer SET state = 'pending', due_at = ? WHERE id = ? AND state = "
+                     "'incident'",
+                     "ll", eg_now_ms(), id);
+    else
+        rc = eg_exec(c, &n,
+                     "UPDATE wf_job SET state = 'pending', attempts = 0, next_at = ? WHERE id = ? "
+                     "AND state = 'incident'",
+                     "ll", eg_now_ms(), id);
+    if (!rc && n != 1)
+        rc = eg_req_fail(r, EG_ECONFLICT, "Sự cố %s đã được xử lý", sid);
     if (!rc) {
-        char sid[32];
-        snprintf(sid, sizeof(sid), "%lld", (long long)id);
         eg_audit_event ev = {.actor = eg_actor(r),
                              .action = "workflow.incident.retry",
                              .object_type = "workflow_incident",
@@ -121,9 +134,11 @@ int eg__wf_incident_retry(eg_req *r)
         rc = eg_audit_append(c, &ev);
     }
     rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-    return rc ? rc
-              : eg_reply_json(r, 200,
-                              json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "pending"));
+    if (rc)
+        return rc;
+    json_t *body = timer ? json_pack("{s:s, s:s}", "id", sid, "state", "pending")
+                         : json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "pending");
+    return eg_reply_json(r, 200, body);
 }
 
 void eg__wf_metrics(eg_buf *out, void *appv)
@@ -154,7 +169,10 @@ void eg__wf_metrics(eg_buf *out, void *appv)
         eg_buf_printf(
             out, "# TYPE egov_workflow_overdue_tasks gauge\negov_workflow_overdue_tasks %lld\n",
             (long long)n);
-    if (!eg_query_int64(c, &n, "SELECT COUNT(*) FROM wf_job WHERE state = 'incident'", ""))
+    if (!eg_query_int64(c, &n,
+                        "SELECT (SELECT COUNT(*) FROM wf_job WHERE state = 'incident') + (SELECT "
+                        "COUNT(*) FROM wf_timer WHERE state = 'incident')",
+                        ""))
         eg_buf_printf(out, "# TYPE egov_workflow_incidents gauge\negov_workflow_incidents %lld\n",
                       (long long)n);
     if (!eg_query_int64(c, &n, "SELECT COUNT(*) FROM wf_instance WHERE state = 'active'", ""))

@@ -145,10 +145,12 @@ int eg__wf_leave(wf_run *r, int el)
 
 int eg__wf_cancel_token_work(wf_run *r, int64_t tok, const char *task_state)
 {
-    int rc = eg_exec(r->c, NULL,
+    int rc = EG_OK;
+    if (task_state)
+        rc = eg_exec(r->c, NULL,
                      "UPDATE wf_task SET state = ?, completed_at = ?, rev = rev + 1 WHERE "
-                     "token_id = ? AND state = 'open'",
-                     "tll", task_state, r->now, tok);
+                     "instance_id = ? AND token_id = ? AND state = 'open'",
+                     "tlll", task_state, r->now, r->inst, tok);
     if (!rc)
         rc = eg_exec(r->c, NULL,
                      "UPDATE wf_timer SET state = 'cancelled' WHERE token_id = ? AND state = "
@@ -237,6 +239,7 @@ static int enter_user_task(wf_run *r, int el)
         rc = eg__wf_token(r, el, hid, &tok);
     if (rc)
         return rc;
+    r->waits++;
     char msg[200];
     if (e->due_working_days > 0) {
         if (r->app && r->app->calendar)
@@ -328,6 +331,7 @@ int eg__wf_call_handler(wf_run *r, int el, int attempt, char *msg, size_t msglen
     }
     json_decref(r->vars);
     r->vars = copy;
+    r->vars_dirty = 1;
     return EG_OK;
 }
 
@@ -343,6 +347,7 @@ static int enter_service_task(wf_run *r, int el)
         return rc ? rc : eg__wf_leave(r, el);
     }
     __atomic_add_fetch(&eg__wf_jobs_failed, 1, __ATOMIC_RELAXED);
+    r->waits++;
     rc = eg__wf_token(r, el, hid, &tok);
     if (!rc)
         rc = eg_exec(r->c, NULL,
@@ -382,6 +387,7 @@ static int enter(wf_run *r, int el)
         rc = eg__wf_hist(r, el, 1, NULL, NULL, &hid);
         if (!rc)
             rc = eg__wf_token(r, el, hid, &tok);
+        r->waits++;
         return rc ? rc : add_timers(r, el, tok);
     }
     case WF_END:
@@ -416,6 +422,14 @@ static int enter(wf_run *r, int el)
     }
 }
 
+static int has_or_join(const wf_model *m)
+{
+    for (int i = 0; i < m->nel; i++)
+        if (m->els[i].type == WF_OR && m->els[i].nin > 1)
+            return 1;
+    return 0;
+}
+
 /* Runs queued elements; then fires inclusive joins nothing else can reach; then ends the
  * instance when no token is left. */
 int eg__wf_run(wf_run *r)
@@ -433,6 +447,11 @@ int eg__wf_run(wf_run *r)
                 return rc;
         }
         if (r->ended)
+            break;
+        /* a wait state entered now is still there (only a terminate end removes it, and that
+         * ends the instance): the instance goes on, and without inclusive joins there is
+         * nothing else to settle */
+        if (r->waits > 0 && !has_or_join(r->m))
             break;
         int fired = 0;
         int64_t total = count_tokens(r, NULL);
@@ -481,14 +500,14 @@ int eg__wf_audit(wf_run *r, const char *action, json_t *detail)
 /* Writes variables and state back. */
 int eg__wf_save(wf_run *r)
 {
-    char *v = eg_json_dump_arena(r->a, r->vars);
+    char *v = r->ended || r->vars_dirty ? eg_json_dump_arena(r->a, r->vars) : NULL;
     const char *state = r->ended == 2 ? "terminated" : r->ended ? "completed" : "active";
-    int rc;
+    int rc = EG_OK;
     if (r->ended)
         rc = eg_exec(r->c, NULL,
                      "UPDATE wf_instance SET variables = ?, state = ?, ended_at = ? WHERE id = ?",
                      "ttll", v, state, r->now, r->inst);
-    else
+    else if (r->vars_dirty)
         rc = eg_exec(r->c, NULL, "UPDATE wf_instance SET variables = ? WHERE id = ?", "tl", v,
                      r->inst);
     if (!rc && r->ended) {
@@ -566,6 +585,8 @@ int eg__wf_merge_vars(wf_run *r, const json_t *vars)
         return EG_OK;
     if (!json_is_object(vars))
         return eg__wf_fail(r, EG_EUNPROCESSABLE, "variables phải là một đối tượng JSON");
+    if (json_object_size(vars) > 0)
+        r->vars_dirty = 1;
     return json_object_update(r->vars, (json_t *)vars) ? EG_EINTERNAL : EG_OK;
 }
 

@@ -13,11 +13,42 @@
 
 #define MAX_ATTEMPTS 3
 
+/* Parks a timer whose firing failed as an incident (listed with the service-task incidents by
+ * the monitoring API, retried from there), with its audit record, in one transaction. */
+static void timer_incident(eg_conn *c, int64_t timer_id, int64_t inst, const char *agency,
+                           const char *why, int64_t now)
+{
+    if (eg_tx_begin(c))
+        return;
+    int64_t n = 0;
+    int rc = eg_exec(c, &n,
+                     "UPDATE wf_timer SET state = 'incident', attempts = attempts + 1, "
+                     "last_error = ?, failed_at = ? WHERE id = ? AND state = 'pending'",
+                     "tll", why, now, timer_id);
+    if (!rc && n == 1) {
+        char sid[48];
+        snprintf(sid, sizeof(sid), "timer-%lld", (long long)timer_id);
+        json_t *d = json_pack("{s:I, s:s}", "instance_id", (json_int_t)inst, "error", why);
+        eg_audit_event ev = {.actor = "system",
+                             .action = "workflow.incident.open",
+                             .object_type = "workflow_incident",
+                             .object_id = sid,
+                             .agency = agency,
+                             .detail = d};
+        rc = eg_audit_append(c, &ev);
+        json_decref(d);
+    }
+    if (rc)
+        eg_tx_rollback(c);
+    else
+        eg_tx_commit(c);
+}
+
 static int fire_timer(eg_app *app, eg_conn *c, int64_t timer_id)
 {
     wf_run r;
     eg__wf_r_init(&r, app, c, "system", NULL, 0);
-    char err[300];
+    char err[300] = "";
     r.err = err;
     r.errlen = sizeof(err);
     int rc = eg_tx_begin(c);
@@ -88,14 +119,13 @@ static int fire_timer(eg_app *app, eg_conn *c, int64_t timer_id)
         }
     }
     if (rc && rc != EG_EBUSY) {
-        /* a timer whose path cannot run must not spin: park it as an incident */
+        /* a timer whose path cannot run must not spin: park it as a visible incident */
+        if (!err[0])
+            snprintf(err, sizeof(err), "%s: %s", eg_errname(rc), eg_conn_errmsg(c));
         eg_tx_rollback(c);
         eg_log(EG_LOG_ERROR, "workflow", NULL, "timer failed", "timer_id",
                eg_arena_printf(r.a, "%lld", (long long)timer_id), "error", err, NULL);
-        eg_exec(c, NULL,
-                "UPDATE wf_timer SET state = 'incident' WHERE id = ? AND state = "
-                "'pending'",
-                "l", timer_id);
+        timer_incident(c, timer_id, inst, r.agency, err, r.now);
         json_decref(r.vars);
         eg_arena_free(r.a);
         return 0;
@@ -157,7 +187,7 @@ static int run_job(eg_app *app, eg_conn *c, int64_t job_id)
             if (!rc)
                 rc = eg__wf_hist_end(&r, hid, "system", NULL);
             if (!rc)
-                rc = eg__wf_cancel_token_work(&r, tok, "cancelled");
+                rc = eg__wf_cancel_token_work(&r, tok, NULL); /* a job's token has no task */
             if (!rc)
                 rc = eg__wf_leave(&r, el);
             if (!rc)
@@ -268,6 +298,49 @@ int eg_wf_tick(eg_app *app, int64_t now_ms)
     }
     n += escalate(app, c, now_ms);
     return n;
+}
+
+/* Open incidents of every agency, oldest first: failed service-task jobs (still retrying:
+ * state "pending", given up: "incident"; "id" is the job id) and timers whose firing failed
+ * ("kind": "timer", "id": "timer-<id>", "handler": "timer"). */
+int eg__wf_incident_list(eg_conn *c, json_t **out)
+{
+    json_t *jobs = NULL, *timers = NULL;
+    int rc = eg_query_json(c, &jobs,
+                           "SELECT j.id, 'service_task' AS kind, j.instance_id, j.element_id, "
+                           "j.handler, j.attempts, j.last_error, j.state, i.business_key, "
+                           "i.agency_code, i.def_key AS definition_key FROM wf_job j JOIN "
+                           "wf_instance i ON i.id = j.instance_id WHERE j.state IN ('incident', "
+                           "'pending') ORDER BY j.id LIMIT 500",
+                           "");
+    if (!rc)
+        rc = eg_query_json(c, &timers,
+                           "SELECT t.id, t.instance_id, t.element_id, t.attempts, t.last_error, "
+                           "t.failed_at, i.business_key, i.agency_code, i.def_key AS "
+                           "definition_key FROM wf_timer t JOIN wf_instance i ON i.id = "
+                           "t.instance_id WHERE t.state = 'incident' ORDER BY t.id LIMIT 500",
+                           "");
+    if (rc) {
+        json_decref(jobs);
+        return rc;
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(timers, i, row)
+    {
+        char id[48], ts[25];
+        snprintf(id, sizeof(id), "timer-%lld", (long long)eg_json_int(row, "id", 0));
+        json_object_set_new(row, "id", json_string(id));
+        json_object_set_new(row, "kind", json_string("timer"));
+        json_object_set_new(row, "handler", json_string("timer"));
+        json_object_set_new(row, "state", json_string("incident"));
+        eg_time_iso_ms(eg_json_int(row, "failed_at", 0), ts);
+        json_object_set_new(row, "failed_at", json_string(ts));
+        json_array_append(jobs, row);
+    }
+    json_decref(timers);
+    *out = jobs;
+    return EG_OK;
 }
 
 /* ---------------------------------------------------------------- queries */

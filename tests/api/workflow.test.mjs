@@ -298,3 +298,69 @@ test('workflow: seeded tthc-generic walk-through with roles; unclaim, delegate, 
         await srv.stop();
     }
 });
+
+const TIMER_FAIL = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+<bpmn:process id="test-timer-fail" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:intermediateCatchEvent id="Wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:exclusiveGateway id="g" default="fd"/>
+<bpmn:endEvent id="big"/><bpmn:endEvent id="small"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="Wait"/>
+<bpmn:sequenceFlow id="f2" sourceRef="Wait" targetRef="g"/>
+<bpmn:sequenceFlow id="fb" sourceRef="g" targetRef="big"><bpmn:conditionExpression>\${n > 5}</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="fd" sourceRef="g" targetRef="small"/>
+</bpmn:process>
+</bpmn:definitions>`;
+
+test('workflow: a timer whose path fails becomes a visible incident; retry; other agency never sees it', { skip: SKIP }, async () => {
+    const srv = await startServer();
+    try {
+        const admin = account(srv, 'tfadmin', AG1, ['admin']);
+        const off2 = account(srv, 'tfoff2', AG2, ['officer', 'leader']);
+        let r = await deploy(srv.url, admin, TIMER_FAIL);
+        assert.equal(r.status, 201, r.text);
+        r = await request(`${srv.url}/api/v1/workflow/instances`, {
+            token: admin, body: { definition_key: 'test-timer-fail', business_key: 'TF-1', agency_code: AG1, variables: { n: 'abc' } },
+        });
+        assert.equal(r.status, 201, r.text);
+        const inst = r.json.id;
+        const incidentOf = async (token) => {
+            const x = await request(`${srv.url}/api/v1/workflow/incidents`, { token });
+            assert.equal(x.status, 200, x.text);
+            return x.json.items.find((i) => i.kind === 'timer' && i.instance_id === inst);
+        };
+        const inc = await waitFor(() => incidentOf(admin));
+        assert.ok(inc, 'the failed timer is listed as an incident');
+        assert.equal(inc.state, 'incident');
+        assert.equal(inc.element_id, 'Wait');
+        assert.equal(inc.business_key, 'TF-1');
+        assert.equal(inc.attempts, 1);
+        assert.match(inc.last_error, /fb/);
+        assert.match(String(inc.id), /^timer-\d+$/);
+        r = await request(`${srv.url}/api/v1/workflow/instances/${inst}`, { token: admin });
+        assert.equal(r.json.state, 'active', 'the instance waits at the timer, nothing half-done');
+        assert.deepEqual(r.json.active_elements, ['Wait']);
+
+        // Another agency neither sees nor retries it.
+        assert.equal(await incidentOf(off2), undefined);
+        r = await request(`${srv.url}/api/v1/workflow/incidents/${inc.id}/retry`, { method: 'POST', token: off2, body: {} });
+        assert.equal(r.status, 404);
+        r = await request(`${srv.url}/api/v1/workflow/incidents/timer-999999/retry`, { method: 'POST', token: admin, body: {} });
+        assert.equal(r.status, 404);
+
+        // Retry: due again now; the path still fails, so it comes back with a second attempt.
+        r = await request(`${srv.url}/api/v1/workflow/incidents/${inc.id}/retry`, { method: 'POST', token: admin, body: {} });
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(r.json, { id: inc.id, state: 'pending' });
+        const again = await waitFor(async () => {
+            const i = await incidentOf(admin);
+            return i && i.attempts === 2 ? i : null;
+        });
+        assert.ok(again, 'retried once, failed again, listed again');
+        const m = await request(`${srv.url}/metrics`);
+        assert.match(m.text, /egov_workflow_incidents [1-9]/);
+    } finally {
+        await srv.stop();
+    }
+});

@@ -729,6 +729,10 @@ static void test_group_commit(void **state)
     assert_int_equal(count_rows(c, "SELECT COUNT(*) FROM gc"), 0);
     eg__db_sync_stats(f->db, &syncs1, &waits1);
     assert_int_equal(waits1, waits0);
+    /* neither does an autocommit UPDATE that matched no row (nothing was written) */
+    assert_int_equal(eg_exec(c, NULL, "UPDATE gc SET seq = seq + 1 WHERE thread = -1", ""), 0);
+    eg__db_sync_stats(f->db, &syncs1, &waits1);
+    assert_int_equal(waits1, waits0);
     pthread_t t[GC_THREADS];
     gc_arg args[GC_THREADS];
     memset(args, 0, sizeof(args));
@@ -749,6 +753,16 @@ static void test_group_commit(void **state)
     assert_int_equal(commits, GC_THREADS * (GC_COMMITS + 2));
     assert_true(syncs >= 1);
     assert_true(syncs <= commits);
+    /* the WAL was checkpointed by barrier leaders (SQLite's automatic checkpoint is off) */
+    pthread_mutex_lock(&f->db->bar.mu);
+    uint64_t ckpts = f->db->bar.checkpoints;
+    pthread_mutex_unlock(&f->db->bar.mu);
+    assert_true(ckpts >= 1);
+    struct stat wst;
+    char wal[300];
+    snprintf(wal, sizeof(wal), "%s/egov.db-wal", f->dir);
+    assert_int_equal(stat(wal, &wst), 0);
+    assert_true(wst.st_size < 8 * 1024 * 1024);
     fprintf(stderr, "# group commit: %llu commits, %llu WAL syncs\n", (unsigned long long)commits,
             (unsigned long long)syncs);
     /* everything is there for a new connection of another eg_db too */

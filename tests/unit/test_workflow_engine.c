@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "workflow/internal.h"
 #include "workflow/workflow.h"
 
 static const char *const modules[] = {"audit", "workflow", NULL};
@@ -82,6 +83,22 @@ static const char *INC_MODEL =
          "<bpmn:sequenceFlow id=\"f4\" sourceRef=\"merge\" targetRef=\"bad\"/>\n"
          "<bpmn:sequenceFlow id=\"f5\" sourceRef=\"bad\" targetRef=\"e\"/>\n"
          "<bpmn:sequenceFlow id=\"f6\" sourceRef=\"remind\" targetRef=\"r\"/>\n" TAIL;
+
+/* an intermediate timer whose path cannot run: the gateway after it compares a string with a
+ * number when the timer fires */
+static const char *TIMER_FAIL_MODEL =
+    HEAD "<bpmn:process id=\"p-tfail\" isExecutable=\"true\">\n"
+         "<bpmn:startEvent id=\"s\"/>\n"
+         "<bpmn:intermediateCatchEvent id=\"wait\"><bpmn:timerEventDefinition>"
+         "<bpmn:timeDuration>PT1M</bpmn:timeDuration></bpmn:timerEventDefinition>"
+         "</bpmn:intermediateCatchEvent>\n"
+         "<bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
+         "<bpmn:endEvent id=\"big\"/><bpmn:endEvent id=\"small\"/>\n"
+         "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"wait\"/>\n"
+         "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"wait\" targetRef=\"g\"/>\n"
+         "<bpmn:sequenceFlow id=\"fb\" sourceRef=\"g\" targetRef=\"big\">"
+         "<bpmn:conditionExpression>${n > 5}</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+         "<bpmn:sequenceFlow id=\"fd\" sourceRef=\"g\" targetRef=\"small\"/>\n" TAIL;
 
 struct fixture {
     char dir[64];
@@ -360,6 +377,58 @@ static void test_inclusive_incident(void **state)
     json_decref(vars);
 }
 
+/* A timer whose firing fails becomes an incident: parked (never fires again by itself), listed
+ * with the service-task incidents with its error, audited; the instance stays where it was. */
+static void test_timer_incident(void **state)
+{
+    struct fixture *f = *state;
+    eg_conn *c = eg_db_conn(f->app.db);
+    deploy_ok(c, TIMER_FAIL_MODEL, 1);
+    char err[400];
+    int64_t id;
+    json_t *vars = json_pack("{s:s}", "n", "abc");
+    eg_wf_start_opts o = {
+        .definition_key = "p-tfail", .agency_code = "000.00.07.H61", .variables = vars};
+    assert_int_equal(eg_wf_start(&f->app, c, &o, &id, err, sizeof(err)), 0);
+    json_t *list = NULL;
+    assert_int_equal(eg__wf_incident_list(c, &list), 0);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    int64_t later = eg_now_ms() + 5 * 60 * 1000;
+    assert_int_equal(eg_wf_tick(&f->app, later), 0); /* failed: nothing fired */
+    assert_int_equal(q64(c,
+                         "SELECT COUNT(*) FROM wf_timer WHERE instance_id = ? AND state = "
+                         "'incident' AND attempts = 1 AND failed_at IS NOT NULL",
+                         id),
+                     1);
+    assert_int_equal(eg_wf_tick(&f->app, later + 60 * 1000), 0); /* parked, not retried */
+    assert_int_equal(
+        q64(c, "SELECT COUNT(*) FROM wf_timer WHERE instance_id = ? AND state = 'pending'", id), 0);
+    char buf[32];
+    assert_string_equal(state_of(c, id, buf), "active");
+    assert_int_equal(q64(c,
+                         "SELECT COUNT(*) FROM wf_token WHERE instance_id = ? AND element_id = "
+                         "'wait'",
+                         id),
+                     1);
+    assert_int_equal(
+        q64(c, "SELECT COUNT(*) FROM audit_log WHERE action = 'workflow.incident.open' AND ? > 0",
+            id),
+        1);
+    assert_int_equal(eg__wf_incident_list(c, &list), 0);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *it = json_array_get(list, 0);
+    assert_string_equal(eg_json_str(it, "kind"), "timer");
+    assert_string_equal(eg_json_str(it, "state"), "incident");
+    assert_string_equal(eg_json_str(it, "element_id"), "wait");
+    assert_string_equal(eg_json_str(it, "agency_code"), "000.00.07.H61");
+    assert_int_equal(eg_json_int(it, "instance_id", 0), id);
+    assert_non_null(strstr(eg_json_str(it, "id"), "timer-"));
+    assert_non_null(strstr(eg_json_str(it, "last_error"), "so sánh"));
+    json_decref(list);
+    json_decref(vars);
+}
+
 static void test_invalid(void **state)
 {
     (void)state;
@@ -415,9 +484,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xor_and_versions, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_timer, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_inclusive_incident, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_incident, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_xor_and_versions, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_timer, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_inclusive_incident, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_incident, setup_pg, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
