@@ -3,7 +3,6 @@
  * the scheduler tick (overdue warnings and detection).
  *   GET /api/v1/public/dossiers/{code}: status and timeline, no personal data, no actors.
  */
-#include <malloc.h>
 #include <stdlib.h>
 #include "dossier/internal.h"
 #include "dossier/inforeq.h"
@@ -81,12 +80,6 @@ static int public_search(eg_req *r)
 static int init(eg_app *app)
 {
     the_app = app;
-    /* Profiled submissions spent ~20% of their CPU in free() → heap_trim → madvise: glibc
-     * gives the top of each thread arena back to the kernel as soon as it passes the trim
-     * threshold, and the next request faults the pages in again. Keeping up to 64 MiB free
-     * per arena halves the CPU per submission (bench/results/dossier.md). Process-wide: the
-     * `perf` branch sets it in eg_db_open (store.c, 8 MiB); remove this once that is on main. */
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     eg__ds_inforeq_init();
     return 0;
 }

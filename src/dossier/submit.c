@@ -9,15 +9,8 @@
  * procedure's. Codes: {receiving agency}-{yymmdd}-{daily sequence}, the sequence bumped in
  * dossier_seq inside the same transaction and guarded by UNIQUE(agency_code, day, seq).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include "dossier/internal.h"
-
-/* SQLite has one writer; its busy handler sleeps with backoff, so under a storm of
- * submissions threads waiting for the write lock sleep while it is free. Submissions queue
- * on this mutex instead (woken at once) from BEGIN to COMMIT (see dossier.sqlite_queue in
- * submit()); PostgreSQL runs them concurrently. */
-static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
 static void err_add(json_t *errs, const char *field, const char *msg)
 {
@@ -330,14 +323,9 @@ static int submit(eg_req *r)
     json_decref(errs);
     char *app_s = eg_json_dump_arena(a, applicant), *comp_s = eg_json_dump_arena(a, comps);
     json_decref(applicant);
-    int serial = eg_db_backend(app->db) == EG_DB_SQLITE;
-    if (serial)
-        pthread_mutex_lock(&sqlite_writer);
     int64_t now = eg_now_ms();
     rc = eg_tx_begin(c);
     if (rc) {
-        if (serial)
-            pthread_mutex_unlock(&sqlite_writer);
         json_decref(comps);
         return rc;
     }
@@ -418,8 +406,6 @@ static int submit(eg_req *r)
     }
     if (rc) {
         eg_tx_rollback(c);
-        if (serial)
-            pthread_mutex_unlock(&sqlite_writer);
         if (rc == EG_ECONFLICT && idem) {
             char *prev = NULL;
             if (!eg_query_text(c, a, &prev,
@@ -429,19 +415,9 @@ static int submit(eg_req *r)
         }
         return rc;
     }
-    /* With group commit (a commit returns once a shared WAL sync covers it) the queue is
-     * released before COMMIT, so the next submission's work overlaps this one's wait for the
-     * sync and one sync acknowledges many; with synchronous=FULL (every COMMIT syncs while
-     * holding the write lock) it is released after. dossier.sqlite_queue: "statements"
-     * (default) or "commit". The `perf` branch's store queues writers itself (a slot released
-     * before the barrier); once that is on main this mutex is redundant and can go. */
-    int early = serial && strcmp(eg_config_get(app->cfg, "dossier.sqlite_queue", "statements"),
-                                 "commit") != 0;
-    if (early)
-        pthread_mutex_unlock(&sqlite_writer);
+    /* On SQLite the store queues writers on its own slot (woken at once, released before the
+     * group-commit barrier), so concurrent submissions share one WAL sync. */
     rc = eg_tx_commit(c);
-    if (serial && !early)
-        pthread_mutex_unlock(&sqlite_writer);
     if (rc)
         return rc;
     eg_reply_header(r, "Location", eg_arena_printf(a, "/api/v1/dossiers/%s", code));

@@ -39,7 +39,7 @@ typedef struct {
 /* Server configuration (filled from eg_config by the caller). */
 typedef struct {
     const char *listen;    /* "127.0.0.1:8080"; port 0 picks a free port */
-    int threads;           /* 0 = one per core */
+    int threads;           /* 0 = max(16, 8 per core): handlers block on fsync and upstreams */
     size_t max_body;       /* default body limit, bytes */
     int max_json_depth;    /* default 32 */
     const char *web_root;  /* static files root (web/), NULL = none */
