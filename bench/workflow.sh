@@ -183,8 +183,8 @@ cat > "$OUT" <<MD
 
 Date: $(date -u +%Y-%m-%dT%H:%M:%SZ) · machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') · disk: $(df -P /tmp | awk 'NR==2 {print $1}') (/tmp)
 Command: \`BENCH_RUNS=$RUNS BENCH_INSTANCES=$N BENCH_THREADS=$THREADS bash bench/workflow.sh\`
-Load average (1, 5, 15 min) before: $LOAD0 · after: $LOAD1 (shared machine: other sessions
-were building and testing; the lead re-runs on a quiet machine)
+Load average (1, 5, 15 min) before: $LOAD0 · after: $LOAD1 (a 1-minute load well above the
+core count means other work shared the machine and the rates are a floor)
 
 Durability for both: SQLite WAL with the store's group commit: a commit returns only after the
 WAL has been fdatasync'ed past its commit frame (as durable as \`synchronous=FULL\`, kill -9
