@@ -77,6 +77,25 @@ for i in $(seq "$RUNS"); do
 done
 med() { printf '%s\n' "${rows[@]}" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 RPS=$(med rps); P50=$(med p50); P99=$(med p99); ERR=$(med errors); CPU=$(med cpu_ms)
+
+# Second phase: the latency the goal speaks of, at the goal's rate. The runs above are a
+# closed loop (64 clients send as fast as answers come back), so their latency is
+# queueing: mean latency = 64 / throughput whatever the server does. Here each of the 64
+# clients waits THINK ms after every answer (wrk's delay()), which offers about
+# 64 / (THINK + latency) submissions/s: BENCH_RATE (default 340) sets THINK = 64000/RATE ms so
+# that the achieved rate stays at or above 300/s; the table reports the rate achieved.
+RATE=${BENCH_RATE:-340}
+THINK=$((64000 / RATE))
+sed "s/^non201 = 0/non201 = 0\ndelay = function() return $THINK end/" "$TMP/post.lua" >"$TMP/paced.lua"
+PACED_CMD="wrk -t2 -c64 -d$DURATION --timeout 10s --latency -s paced.lua $URL/api/v1/dossiers (think time ${THINK} ms per client)"
+prow=()
+for i in $(seq "$RUNS"); do
+    line=$(cd "$TMP" && wrk -t2 -c64 -d"$DURATION" --timeout 10s --latency -s paced.lua "$URL/api/v1/dossiers" | grep '^RESULT')
+    echo "paced run $i: $line" >&2
+    prow+=("$line")
+done
+pmed() { printf '%s\n' "${prow[@]}" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+PRPS=$(pmed rps); PP50=$(pmed p50); PP99=$(pmed p99); PERR=$(pmed errors)
 COUNT=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/dossiers?limit=1" >/dev/null; echo ok)
 mkdir -p "$(dirname "$OUT")"
 {
@@ -93,15 +112,26 @@ mkdir -p "$(dirname "$OUT")"
     echo
     echo "| metric | median | goal |"
     echo "|---|---|---|"
-    echo "| submissions/s | $RPS | >= 300 |"
+    echo "| submissions/s (closed loop, as fast as answers come) | $RPS | >= 300 |"
     echo "| p50 latency (ms) | $P50 | |"
-    echo "| p99 latency (ms) | $P99 | < 100 |"
+    echo "| p99 latency (ms) (queueing: 64 in flight) | $P99 | |"
     echo "| non-201 / socket errors | $ERR | 0 |"
     echo "| server CPU per submission (ms, user+sys) | $CPU | <= 6.6 (2 cores / 300 per s) |"
     echo
-    echo "Runs:"
+    echo "At the goal's rate (64 clients with think time; latency is the server's, not queueing"
+    echo "behind a closed loop): \`$PACED_CMD\`"
+    echo
+    echo "| metric | median | goal |"
+    echo "|---|---|---|"
+    echo "| submissions/s achieved | $PRPS | >= 300 |"
+    echo "| p50 latency (ms) | $PP50 | |"
+    echo "| p99 latency (ms) | $PP99 | < 100 |"
+    echo "| non-201 / socket errors | $PERR | 0 |"
+    echo
+    echo "Runs (closed loop, then paced):"
     echo
     for r in "${rows[@]}"; do echo "- \`$r\`"; done
+    for r in "${prow[@]}"; do echo "- paced: \`$r\`"; done
 } >"$OUT"
 cat "$OUT"
 : "$COUNT"
