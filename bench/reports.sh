@@ -92,8 +92,8 @@ No peer is named for this bench.
   bulk-inserted into \`dossier_facts\` + rollup rebuild): $SEED; wall $((T1 - T0)) s;
   database $DBSIZE.
 - Load average (1/5/15 min): before seed $LOAD0; before queries $LOAD1; after queries $LOAD2;
-  after HTTP $LOAD3. The machine is shared by several engineers: numbers taken under load
-  overstate the latency; the lead re-runs this on a quiet machine.
+  after HTTP $LOAD3. A 1-minute load far above the core count means other work shared the
+  machine: the wall-clock numbers are then a ceiling; the CPU column is not inflated by it.
 - Design: one fact row per dossier (\`dossier_facts\`) kept by the dossier module's transition
   recorder, and two monthly rollups of it: \`dossier_fact_months_agency\` (month × agency ×
   field × channel: every grouping and filter except the procedure) and \`dossier_fact_months\`
