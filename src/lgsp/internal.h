@@ -215,4 +215,7 @@ void eg__lgsp_data_builtin(void);
 int eg__lgsp_json_to_xml(const char *in, size_t n, eg_buf *out);
 int eg__lgsp_xml_to_json(const char *in, size_t n, eg_buf *out);
 
+/* wfcall.c: installs the workflow engine's LGSP service-task caller. */
+void eg__lgsp_wf_install(void);
+
 #endif

@@ -79,6 +79,7 @@ static int lgsp_init(eg_app *app)
     app->mod[slot] = s;
     eg__lgsp_gateway_global_init();
     eg__lgsp_data_builtin();
+    eg__lgsp_wf_install(); /* BPMN service tasks "lgsp:<service>" (wfcall.c) */
     return EG_OK;
 }
 

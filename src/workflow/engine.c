@@ -30,7 +30,7 @@ static struct {
     void *ctx;
 } handlers[64];
 static int nhandlers;
-static eg_wf_handler lgsp_fn;
+static eg_wf_remote_fn lgsp_fn;
 static void *lgsp_ctx;
 static struct {
     eg_wf_end_hook fn;
@@ -67,7 +67,7 @@ int eg_wf_register_handler(const char *name, eg_wf_handler fn, void *ctx)
     return rc;
 }
 
-void eg_wf_set_lgsp_caller(eg_wf_handler fn, void *ctx)
+void eg_wf_set_lgsp_caller(eg_wf_remote_fn fn, void *ctx)
 {
     pthread_mutex_lock(&reg_mu);
     lgsp_fn = fn;
@@ -111,16 +111,20 @@ eg_wf_handler eg__wf_find_handler(const char *name, void **ctx)
 {
     eg_wf_handler fn = NULL;
     pthread_mutex_lock(&reg_mu);
-    if (!strncmp(name, "lgsp:", 5)) {
-        fn = lgsp_fn;
-        *ctx = lgsp_ctx;
-    } else {
-        for (int i = 0; i < nhandlers; i++)
-            if (!strcmp(handlers[i].name, name)) {
-                fn = handlers[i].fn;
-                *ctx = handlers[i].ctx;
-            }
-    }
+    for (int i = 0; i < nhandlers; i++)
+        if (!strcmp(handlers[i].name, name)) {
+            fn = handlers[i].fn;
+            *ctx = handlers[i].ctx;
+        }
+    pthread_mutex_unlock(&reg_mu);
+    return fn;
+}
+
+eg_wf_remote_fn eg__wf_lgsp_caller(void **ctx)
+{
+    pthread_mutex_lock(&reg_mu);
+    eg_wf_remote_fn fn = lgsp_fn;
+    *ctx = lgsp_ctx;
     pthread_mutex_unlock(&reg_mu);
     return fn;
 }

@@ -132,6 +132,8 @@ int eg__wf_call_handler(wf_run *r, int el, int attempt, char *msg, size_t msglen
 int eg__wf_audit(wf_run *r, const char *action, json_t *detail); /* steals detail */
 int eg__wf_merge_vars(wf_run *r, const json_t *vars);
 eg_wf_handler eg__wf_find_handler(const char *name, void **ctx);
+eg_wf_remote_fn eg__wf_lgsp_caller(void **ctx);
+#define EG__WF_IS_LGSP(h) ((h) && strncmp((h), "lgsp:", 5) == 0)
 void eg__wf_call_hooks(wf_run *r, const char *state);
 void eg__wf_call_overdue(eg_conn *c, int64_t task_id, int64_t inst, const char *el,
                          const char *agency);

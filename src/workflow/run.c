@@ -342,19 +342,24 @@ static int enter_service_task(wf_run *r, int el)
     if (rc)
         return rc;
     char msg[300];
-    if (eg__wf_call_handler(r, el, 1, msg, sizeof(msg)) == 0) {
+    /* An LGSP call is never made inside the step's transaction (the exchange writes the
+     * message log and may wait on an upstream): the token waits as a job due now, and the
+     * scheduler makes the call outside any transaction (sched.c run_job). */
+    int remote = EG__WF_IS_LGSP(r->m->els[el].handler);
+    if (!remote && eg__wf_call_handler(r, el, 1, msg, sizeof(msg)) == 0) {
         rc = eg__wf_hist_end(r, hid, NULL, NULL);
         return rc ? rc : eg__wf_leave(r, el);
     }
-    __atomic_add_fetch(&eg__wf_jobs_failed, 1, __ATOMIC_RELAXED);
+    if (!remote)
+        __atomic_add_fetch(&eg__wf_jobs_failed, 1, __ATOMIC_RELAXED);
     r->waits++;
     rc = eg__wf_token(r, el, hid, &tok);
     if (!rc)
         rc = eg_exec(r->c, NULL,
                      "INSERT INTO wf_job (instance_id, token_id, element_id, handler, attempts, "
-                     "next_at, state, last_error, created_at) VALUES (?,?,?,?,1,?,'pending',?,?)",
-                     "llttltl", r->inst, tok, r->m->els[el].id, r->m->els[el].handler,
-                     r->now + 2000, msg, r->now);
+                     "next_at, state, last_error, created_at) VALUES (?,?,?,?,?,?,'pending',?,?)",
+                     "llttiltl", r->inst, tok, r->m->els[el].id, r->m->els[el].handler,
+                     remote ? 0 : 1, remote ? r->now : r->now + 2000, remote ? NULL : msg, r->now);
     if (!rc)
         rc = add_timers(r, el, tok);
     return rc;

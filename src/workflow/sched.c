@@ -137,6 +137,55 @@ static int fire_timer(eg_app *app, eg_conn *c, int64_t timer_id)
     return rc ? rc : fired;
 }
 
+/* The LGSP exchange of a job whose handler is "lgsp:<service>", made before the step's
+ * transaction: reads the instance (no lock: the token waits at this job, so only the job
+ * moves it on), calls the hook with a copy of the variables. *out gets that copy after the
+ * call (NULL when the job is not an LGSP call); returns the hook's result. */
+static int remote_call(eg_app *app, eg_conn *c, int64_t job_id, json_t **out, char *msg,
+                       size_t msglen)
+{
+    *out = NULL;
+    msg[0] = 0;
+    eg_stmt *st;
+    int rc = eg_query(c, &st,
+                      "SELECT j.handler, j.element_id, j.attempts, i.id, i.def_key, "
+                      "i.business_key, i.agency_code, i.variables FROM wf_job j JOIN wf_instance "
+                      "i ON i.id = j.instance_id WHERE j.id = ? AND j.state = 'pending' AND "
+                      "i.state = 'active'",
+                      "l", job_id);
+    if (rc)
+        return rc;
+    if (eg_step(st) != EG_ROW || !EG__WF_IS_LGSP(eg_col_text(st, 0))) {
+        eg_stmt_done(st);
+        return EG_OK;
+    }
+    eg_arena *a = eg_arena_new(0);
+    const char *vs = eg_col_text(st, 7);
+    json_t *vars = json_loads(vs ? vs : "{}", 0, NULL);
+    eg_wf_call call = {.instance_id = eg_col_int64(st, 3),
+                       .definition_key = eg_arena_strdup(a, eg_col_text(st, 4)),
+                       .business_key = eg_arena_strdup(a, eg_col_text(st, 5)),
+                       .agency_code = eg_arena_strdup(a, eg_col_text(st, 6)),
+                       .element_id = eg_arena_strdup(a, eg_col_text(st, 1)),
+                       .handler = eg_arena_strdup(a, eg_col_text(st, 0)),
+                       .attempt = (int)eg_col_int64(st, 2) + 1,
+                       .vars = vars ? vars : json_object()};
+    eg_stmt_done(st);
+    void *ctx = NULL;
+    eg_wf_remote_fn fn = eg__wf_lgsp_caller(&ctx);
+    if (!fn) {
+        snprintf(msg, msglen, "chưa có bộ gọi dịch vụ LGSP cho '%s'", call.handler);
+        rc = EG_EUNAVAIL;
+    } else {
+        rc = fn(app, &call, ctx, msg, msglen);
+        if (rc && !msg[0])
+            snprintf(msg, msglen, "%s", eg_errname(rc));
+    }
+    *out = call.vars;
+    eg_arena_free(a);
+    return rc;
+}
+
 static int run_job(eg_app *app, eg_conn *c, int64_t job_id)
 {
     wf_run r;
@@ -144,6 +193,8 @@ static int run_job(eg_app *app, eg_conn *c, int64_t job_id)
     char err[300], msg[300];
     r.err = err;
     r.errlen = sizeof(err);
+    json_t *remote = NULL;
+    int rrc = remote_call(app, c, job_id, &remote, msg, sizeof(msg));
     int rc = eg_tx_begin(c);
     if (rc) {
         eg_arena_free(r.a);
@@ -172,8 +223,19 @@ static int run_job(eg_app *app, eg_conn *c, int64_t job_id)
     int el = rc ? -1 : eg__wf_el_index(r.m, el_id);
     if (!rc && el < 0)
         rc = EG_EINTERNAL;
+    int ok = 0;
+    if (!rc && remote) {
+        ok = rrc == 0 && json_is_object(remote);
+        if (ok) { /* the keys the call set join the instance's variables */
+            json_object_update(r.vars, remote);
+            r.vars_dirty = 1;
+        }
+    } else if (!rc) {
+        ok = eg__wf_call_handler(&r, el, (int)attempts + 1, msg, sizeof(msg)) == 0;
+    }
+    json_decref(remote);
     if (!rc) {
-        if (eg__wf_call_handler(&r, el, (int)attempts + 1, msg, sizeof(msg)) == 0) {
+        if (ok) {
             int64_t n = 0, hid = 0;
             rc = eg_exec(c, &n,
                          "UPDATE wf_job SET state = 'done', attempts = attempts + 1 "

@@ -44,9 +44,16 @@ typedef int (*eg_wf_handler)(eg_conn *c, const eg_wf_call *call, void *ctx, char
 /* Registers a handler by name (process-wide; call from a module's init). Names starting with
  * "lgsp:" are routed to the LGSP caller instead. Returns EG_ECONFLICT when taken. */
 int eg_wf_register_handler(const char *name, eg_wf_handler fn, void *ctx);
-/* Installs the LGSP service-call hook used for service tasks whose handler is "lgsp:<service>"
- * (the lgsp module plugs itself in here; until then such tasks retry and become incidents). */
-void eg_wf_set_lgsp_caller(eg_wf_handler fn, void *ctx);
+/* The LGSP service-call hook for service tasks whose handler is "lgsp:<service>[:<version>]"
+ * (the lgsp module plugs itself in; until then such tasks retry and become incidents). Unlike
+ * eg_wf_handler it runs OUTSIDE any transaction (an exchange through the gateway writes the
+ * message log and may wait on an upstream): the engine parks the token as a job, the
+ * scheduler calls this with a copy of the variables (keys it sets are merged into the
+ * instance in the step's transaction), then moves on. 0 on success, negative EG_E* (retried
+ * with backoff, an incident after the last attempt) with a message in err. */
+typedef int (*eg_wf_remote_fn)(eg_app *app, const eg_wf_call *call, void *ctx, char *err,
+                               size_t errlen);
+void eg_wf_set_lgsp_caller(eg_wf_remote_fn fn, void *ctx);
 
 /* Told, inside the ending transaction, when an instance ends. state: "completed" or
  * "terminated". At most 8 hooks. */

@@ -364,3 +364,58 @@ test('workflow: a timer whose path fails becomes a visible incident; retry; othe
         await srv.stop();
     }
 });
+
+const LGSP_TASK = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:egov="http://egov.gov.vn/bpmn">
+<bpmn:process id="test-lgsp-task" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:serviceTask id="AskLtp" egov:handler="lgsp:ltp-phieu"/>
+<bpmn:userTask id="Review" camunda:candidateGroups="officer" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"/>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="AskLtp"/>
+<bpmn:sequenceFlow id="f2" sourceRef="AskLtp" targetRef="Review"/>
+<bpmn:sequenceFlow id="f3" sourceRef="Review" targetRef="e"/>
+</bpmn:process>
+</bpmn:definitions>`;
+
+test('workflow: a service task "lgsp:<service>" calls the provider through the LGSP, outside the step, logged with the business key', { skip: SKIP }, async () => {
+    const srv = await startServer();
+    try {
+        const XD = '000.00.05.H61'; // its one-stop system may call ltp-phieu (demo grants)
+        const YT = '000.00.07.H61'; // its system has no grant for ltp-phieu
+        const admin = account(srv, 'lgadmin', XD, ['admin']);
+        let r = await deploy(srv.url, admin, LGSP_TASK);
+        assert.equal(r.status, 201, r.text);
+        const startIn = (bk, agency) => request(`${srv.url}/api/v1/workflow/instances`, {
+            token: admin,
+            body: { definition_key: 'test-lgsp-task', business_key: bk, agency_code: agency, variables: { AskLtp_path: '?personal_id=086090001234' } },
+        });
+        r = await startIn('LG-1', XD);
+        assert.equal(r.status, 201, r.text);
+        const ok = r.json.id;
+        const inst = await waitFor(async () => {
+            const x = await request(`${srv.url}/api/v1/workflow/instances/${ok}`, { token: admin });
+            return x.json.active_elements?.includes('Review') ? x : null;
+        });
+        assert.ok(inst, 'the instance moved past the service task');
+        assert.equal(inst.json.variables.AskLtp_status, 200);
+        assert.equal(typeof inst.json.variables.AskLtp_response.count, 'number');
+        const log = await request(`${srv.url}/api/v1/lgsp/messages?limit=50`, { token: admin });
+        assert.equal(log.status, 200, log.text);
+        const rec = log.json.items.find((m) => m.issue === 'LG-1');
+        assert.ok(rec, 'the exchange is in the LGSP message log with the business key as issue');
+        assert.equal(rec.client_id, `motcua-${XD}`);
+        assert.equal(rec.service_code, 'ltp-phieu');
+
+        // without a grant the task does not pass: it waits for a retry, nothing is forwarded
+        r = await startIn('LG-2', YT);
+        assert.equal(r.status, 201, r.text);
+        await new Promise((res) => setTimeout(res, 1500));
+        const x = await request(`${srv.url}/api/v1/workflow/instances/${r.json.id}`, { token: admin });
+        assert.deepEqual(x.json.active_elements, ['AskLtp']);
+        const log2 = await request(`${srv.url}/api/v1/lgsp/messages?limit=50`, { token: admin });
+        assert.ok(!log2.json.items.some((m) => m.issue === 'LG-2' && m.status < 400));
+    } finally {
+        await srv.stop();
+    }
+});
