@@ -50,8 +50,8 @@ static int call_service(eg_app *app, const eg_wf_call *call, void *ctx, char *er
     const char *spec = call->handler + 5; /* after "lgsp:" */
     const char *colon = strchr(spec, ':');
     size_t sl = colon ? (size_t)(colon - spec) : strlen(spec);
-    if (sl == 0 || sl > NAME_MAX_LEN || (colon && (strlen(colon + 1) == 0 ||
-                                                   strlen(colon + 1) > NAME_MAX_LEN))) {
+    if (sl == 0 || sl > NAME_MAX_LEN ||
+        (colon && (strlen(colon + 1) == 0 || strlen(colon + 1) > NAME_MAX_LEN))) {
         snprintf(err, errlen, "tên dịch vụ LGSP không hợp lệ trong '%s'", call->handler);
         return EG_EINVAL;
     }
