@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "audit/audit.h"
 
 struct fixture {
@@ -29,7 +30,8 @@ static int setup_backend(void **state, const char *pg)
         return -1;
     char url[512], err[256];
     if (pg) {
-        snprintf(url, sizeof(url), "%s", pg);
+        if (pg_private_url(pg, "audit", url, sizeof(url)))
+            return -1;
         f->pg = pg;
     } else {
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
@@ -37,12 +39,6 @@ static int setup_backend(void **state, const char *pg)
     if (eg_db_open(url, &f->db, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "open %s: %s\n", url, err);
         return -1;
-    }
-    if (pg) {
-        eg_exec_script(eg_db_conn(f->db),
-                       "DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS audit_head; "
-                       "DROP TABLE IF EXISTS audit_checkpoint; "
-                       "DELETE FROM schema_migrations WHERE module = 'audit';");
     }
     int applied = 0;
     if (eg_migrate(f->db, modules, &applied, err, sizeof(err)) != EG_OK) {

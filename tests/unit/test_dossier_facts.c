@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "dossier/internal.h"
 
 const struct eg_module *const eg_modules[] = {NULL};
@@ -31,19 +32,13 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "dossier_facts", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->db, err, sizeof(err)) != EG_OK)
         return -1;
-    if (pg)
-        eg_exec_script(eg_db_conn(f->db),
-                       "DROP TABLE IF EXISTS dossier_facts; DROP TABLE IF EXISTS "
-                       "dossier_fact_months; DROP TABLE IF EXISTS dossier_fact_months_agency; "
-                       "DROP TABLE IF EXISTS dossier_fact_years; "
-                       "DELETE FROM dossiers; DELETE FROM schema_migrations "
-                       "WHERE module = 'dossier' AND version = 20;");
     int applied = 0;
     if (eg_migrate(f->db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "audit/audit.h"
 #include "dossier/internal.h"
 #include "notify/notify.h"
@@ -21,7 +22,7 @@
 
 const struct eg_module *const eg_modules[] = {&eg_audit_module, &eg_notify_module,
                                               &eg_payment_module, &eg_dossier_module, NULL};
-static const char *const modules[] = {"audit", "notify", "payment", "dossier", NULL};
+static const char *const modules[] = {"audit", "catalog", "notify", "payment", "dossier", NULL};
 
 struct fixture {
     char dir[64];
@@ -35,26 +36,15 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "dossier_store", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->app.db, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "open %s: %s\n", url, err);
         return -1;
     }
-    if (pg)
-        eg_exec_script(eg_db_conn(f->app.db),
-                       "DROP TABLE IF EXISTS dossier_shares; DROP TABLE IF EXISTS "
-                       "dossier_datastore; DROP TABLE IF EXISTS dossier_file_refs; DROP TABLE IF "
-                       "EXISTS dossier_events; DROP TABLE IF EXISTS dossiers; DROP TABLE IF "
-                       "EXISTS dossier_seq; DROP TABLE IF EXISTS dossier_files; DROP TABLE IF "
-                       "EXISTS notify_attempt; DROP TABLE IF EXISTS notify_outbox; DROP TABLE IF "
-                       "EXISTS payment_payments; DROP TABLE IF EXISTS payment_callbacks; DROP "
-                       "TABLE IF EXISTS payment_reconciliations; DROP TABLE IF EXISTS "
-                       "payment_testgw_txn; DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS "
-                       "audit_head; DROP TABLE IF EXISTS audit_checkpoint; DELETE FROM "
-                       "schema_migrations WHERE module IN ('audit','notify','payment','dossier');");
     int applied = 0;
     if (eg_migrate(f->app.db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

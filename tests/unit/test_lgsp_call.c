@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "audit/audit.h"
 #include "lgsp/internal.h"
 
@@ -43,21 +44,13 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "lgsp_call", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->app.db, err, sizeof(err)) != EG_OK)
         return -1;
-    if (pg)
-        eg_exec_script(eg_db_conn(f->app.db),
-                       "DROP TABLE IF EXISTS lgsp_service; DROP TABLE IF EXISTS lgsp_consumer; "
-                       "DROP TABLE IF EXISTS lgsp_grant; DROP TABLE IF EXISTS lgsp_message; "
-                       "DROP TABLE IF EXISTS lgsp_log_head; DROP TABLE IF EXISTS "
-                       "lgsp_log_checkpoint; DROP TABLE IF EXISTS lgsp_queue; DROP TABLE IF "
-                       "EXISTS audit_log; DROP TABLE IF EXISTS audit_head; DROP TABLE IF EXISTS "
-                       "audit_checkpoint; DELETE FROM schema_migrations WHERE module IN "
-                       "('audit','lgsp');");
     int applied = 0;
     if (eg_migrate(f->app.db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "lgsp/internal.h"
 
 struct fixture {
@@ -35,21 +36,15 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "lgsp_log", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->app.db, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "open %s: %s\n", url, err);
         return -1;
     }
-    if (pg)
-        eg_exec_script(eg_db_conn(f->app.db),
-                       "DROP TABLE IF EXISTS lgsp_service; DROP TABLE IF EXISTS lgsp_consumer; "
-                       "DROP TABLE IF EXISTS lgsp_grant; DROP TABLE IF EXISTS lgsp_message; "
-                       "DROP TABLE IF EXISTS lgsp_log_head; DROP TABLE IF EXISTS "
-                       "lgsp_log_checkpoint; DROP TABLE IF EXISTS lgsp_queue; "
-                       "DELETE FROM schema_migrations WHERE module = 'lgsp';");
     int applied = 0;
     if (eg_migrate(f->app.db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "notify/notify.h"
 #include "notify/internal.h"
 
@@ -198,18 +199,15 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "notify", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->app.db, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "open %s: %s\n", url, err);
         return -1;
     }
-    if (pg)
-        eg_exec_script(eg_db_conn(f->app.db),
-                       "DROP TABLE IF EXISTS notify_attempt; DROP TABLE IF EXISTS notify_outbox; "
-                       "DELETE FROM schema_migrations WHERE module = 'notify';");
     int applied = 0;
     if (eg_migrate(f->app.db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);

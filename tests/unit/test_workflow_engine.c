@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "pg_schema.h"
 #include "workflow/internal.h"
 #include "workflow/workflow.h"
 
@@ -135,17 +136,13 @@ static int setup_backend(void **state, const char *pg)
     if (!mkdtemp(f->dir))
         return -1;
     char url[512], err[256];
-    if (pg)
-        snprintf(url, sizeof(url), "%s", pg);
-    else
+    if (pg) {
+        if (pg_private_url(pg, "workflow_engine", url, sizeof(url)))
+            return -1;
+    } else
         snprintf(url, sizeof(url), "sqlite:%s/egov.db", f->dir);
     if (eg_db_open(url, &f->app.db, err, sizeof(err)) != EG_OK)
         return -1;
-    if (pg)
-        eg_exec_script(eg_db_conn(f->app.db),
-                       "DROP TABLE IF EXISTS wf_history, wf_job, wf_timer, wf_task, wf_token, "
-                       "wf_instance, wf_definition; DELETE FROM schema_migrations WHERE module = "
-                       "'workflow';");
     int applied = 0;
     if (eg_migrate(f->app.db, modules, &applied, err, sizeof(err)) != EG_OK) {
         fprintf(stderr, "migrate: %s\n", err);
