@@ -41,10 +41,7 @@
 
 struct lgsp_fed {
     lgsp_state *s;
-    SSL_CTX *ctx;
-    int lfd;
-    pthread_t th;
-    volatile int stop;
+    lgsp_tls_server *srv;
     unsigned char peer_pk[MAX_PEERS][crypto_sign_PUBLICKEYBYTES];
     int npeers;
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
@@ -203,11 +200,6 @@ int eg__lgsp_fed_verify_response(lgsp_state *s, int status, const char *xroad_id
 }
 
 /* ------------------------------------------------------------------ provider side */
-
-struct conn {
-    struct lgsp_fed *f;
-    int fd;
-};
 
 static const char *hdr(char **names, char **values, int n, const char *name)
 {
@@ -407,53 +399,15 @@ out:
     eg_buf_free(&in);
 }
 
-static void *conn_main(void *arg)
+static void on_conn(void *ud, SSL *ssl)
 {
-    struct conn *cn = arg;
-    struct timeval tv = {10, 0};
-    setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    SSL *ssl = SSL_new(cn->f->ctx);
-    SSL_set_fd(ssl, cn->fd);
-    if (SSL_accept(ssl) == 1)
-        handle(cn->f, ssl);
-    SSL_shutdown(ssl);
-    SSL_free(ssl);
-    close(cn->fd);
-    free(cn);
-    return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-    struct lgsp_fed *f = arg;
-    while (!f->stop) {
-        struct pollfd p = {f->lfd, POLLIN, 0};
-        if (poll(&p, 1, 200) <= 0)
-            continue;
-        int fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0)
-            continue;
-        struct conn *cn = eg_calloc(1, sizeof(*cn));
-        cn->f = f;
-        cn->fd = fd;
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, conn_main, cn) != 0) {
-            close(fd);
-            free(cn);
-        }
-        pthread_attr_destroy(&at);
-    }
-    return NULL;
+    handle(ud, ssl);
 }
 
 void eg__lgsp_fed_start(lgsp_state *s)
 {
     struct lgsp_fed *f = eg_calloc(1, sizeof(*f));
     f->s = s;
-    f->lfd = -1;
     s->fed = f;
     load_keys(f);
     const char *listen_at = eg__lgsp_fed_cfg(s, "listen");
@@ -476,30 +430,7 @@ void eg__lgsp_fed_start(lgsp_state *s)
         return;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-    char host[128] = "127.0.0.1";
-    int port = 0;
-    const char *colon = strrchr(listen_at, ':');
-    if (colon) {
-        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
-        port = atoi(colon + 1);
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, host, &sa.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
-        eg_log(EG_LOG_ERROR, "lgsp", NULL, "federation: cannot listen", "listen", listen_at,
-               "error", strerror(errno), NULL);
-        close(fd);
-        SSL_CTX_free(ctx);
-        return;
-    }
-    f->ctx = ctx;
-    f->lfd = fd;
-    pthread_create(&f->th, NULL, accept_main, f);
-    eg_log(EG_LOG_INFO, "lgsp", NULL, "federation listening (mutual TLS)", "listen", listen_at,
-           NULL);
+    f->srv = eg__lgsp_tls_listen("federation (mutual TLS)", listen_at, ctx, on_conn, f);
 }
 
 void eg__lgsp_fed_stop(lgsp_state *s)
@@ -507,12 +438,7 @@ void eg__lgsp_fed_stop(lgsp_state *s)
     struct lgsp_fed *f = s->fed;
     if (!f)
         return;
-    if (f->lfd >= 0) {
-        f->stop = 1;
-        pthread_join(f->th, NULL);
-        close(f->lfd);
-        SSL_CTX_free(f->ctx);
-    }
+    eg__lgsp_tls_stop(f->srv);
     sodium_memzero(f->sk, sizeof(f->sk));
     free(f);
     s->fed = NULL;

@@ -203,6 +203,16 @@ int eg__lgsp_service_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *
 int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *service,
                           const char *client, lgsp_grant *out);
 
+/* tlsserver.c: a TLS listener (bind, accept thread, one thread per connection doing the
+ * handshake, then fn). Takes over ctx; NULL (logged, ctx freed) when it cannot listen. */
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct lgsp_tls_server lgsp_tls_server;
+typedef void (*lgsp_tls_fn)(void *ud, SSL *ssl);
+lgsp_tls_server *eg__lgsp_tls_listen(const char *what, const char *listen_at, SSL_CTX *ctx,
+                                     lgsp_tls_fn fn, void *ud);
+void eg__lgsp_tls_stop(lgsp_tls_server *t); /* stops accepting, closes, frees; NULL ok */
+
 /* mtls.c: the TLS listener for consumers bound to a client certificate (lgsp.tls_listen). */
 void eg__lgsp_mtls_start(lgsp_state *s);
 void eg__lgsp_mtls_stop(lgsp_state *s);

@@ -34,16 +34,8 @@
 
 struct lgsp_mtls {
     lgsp_state *s;
-    SSL_CTX *ctx;
-    int lfd;
-    pthread_t th;
-    volatile int stop;
+    lgsp_tls_server *srv;
     char *target;
-};
-
-struct mconn {
-    struct lgsp_mtls *m;
-    int fd;
 };
 
 static int accept_any(int ok, X509_STORE_CTX *x)
@@ -239,46 +231,9 @@ out:
     eg_buf_free(&rb);
 }
 
-static void *mconn_main(void *arg)
+static void on_conn(void *ud, SSL *ssl)
 {
-    struct mconn *cn = arg;
-    struct timeval tv = {10, 0};
-    setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    SSL *ssl = SSL_new(cn->m->ctx);
-    SSL_set_fd(ssl, cn->fd);
-    if (SSL_accept(ssl) == 1)
-        relay(cn->m, ssl);
-    SSL_shutdown(ssl);
-    SSL_free(ssl);
-    close(cn->fd);
-    free(cn);
-    return NULL;
-}
-
-static void *maccept_main(void *arg)
-{
-    struct lgsp_mtls *m = arg;
-    while (!m->stop) {
-        struct pollfd p = {m->lfd, POLLIN, 0};
-        if (poll(&p, 1, 200) <= 0)
-            continue;
-        int fd = accept4(m->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0)
-            continue;
-        struct mconn *cn = eg_calloc(1, sizeof(*cn));
-        cn->m = m;
-        cn->fd = fd;
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, mconn_main, cn) != 0) {
-            close(fd);
-            free(cn);
-        }
-        pthread_attr_destroy(&at);
-    }
-    return NULL;
+    relay(ud, ssl);
 }
 
 void eg__lgsp_mtls_start(lgsp_state *s)
@@ -308,35 +263,17 @@ void eg__lgsp_mtls_start(lgsp_state *s)
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"egov-lgsp-gw", 12);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-    char host[128] = "127.0.0.1";
-    int port = 0;
-    const char *colon = strrchr(listen_at, ':');
-    if (colon) {
-        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
-        port = atoi(colon + 1);
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, host, &sa.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
-        eg_log(EG_LOG_ERROR, "lgsp", NULL, "gateway TLS: cannot listen", "listen", listen_at,
-               "error", strerror(errno), NULL);
-        close(fd);
-        SSL_CTX_free(ctx);
-        return;
-    }
     struct lgsp_mtls *m = eg_calloc(1, sizeof(*m));
     m->s = s;
-    m->ctx = ctx;
-    m->lfd = fd;
     const char *tgt = eg_config_get(cfg, "lgsp.tls_target", NULL);
     m->target = tgt && *tgt ? eg_strdup(tgt) : NULL;
+    m->srv = eg__lgsp_tls_listen("gateway (client certificates)", listen_at, ctx, on_conn, m);
+    if (!m->srv) {
+        free(m->target);
+        free(m);
+        return;
+    }
     s->mtls = m;
-    pthread_create(&m->th, NULL, maccept_main, m);
-    eg_log(EG_LOG_INFO, "lgsp", NULL, "gateway TLS listening (client certificates)", "listen",
-           listen_at, NULL);
 }
 
 void eg__lgsp_mtls_stop(lgsp_state *s)
@@ -344,10 +281,7 @@ void eg__lgsp_mtls_stop(lgsp_state *s)
     struct lgsp_mtls *m = s->mtls;
     if (!m)
         return;
-    m->stop = 1;
-    pthread_join(m->th, NULL);
-    close(m->lfd);
-    SSL_CTX_free(m->ctx);
+    eg__lgsp_tls_stop(m->srv);
     free(m->target);
     free(m);
     s->mtls = NULL;
