@@ -8,8 +8,8 @@
  * one message-log record like an HTTP exchange would, so an in-process exchange is
  * indistinguishable in /api/v1/lgsp/messages, the stats and the opmon records. The caller is
  * trusted platform code, so there is no bearer token: client_id names the consumer, and the
- * grant join (active consumer) is the authorisation. Rate buckets for in-process calls live
- * here (per grant), separate from the HTTP gateway's.
+ * grant join (active consumer) is the authorisation. Rate limits and quotas are the gateway's
+ * own buckets, so a grant's limit counts HTTP and in-process calls together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,96 +18,7 @@
 #include "audit/audit.h"
 #include "lgsp/internal.h"
 
-/* ------------------------------------------------------------------ rate limiting */
-
-struct bucket {
-    int64_t grant_id;
-    double tokens;
-    int64_t last_ms, used_today;
-    int32_t day;
-    struct bucket *next;
-};
-static pthread_mutex_t rl_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct bucket *buckets;
-
-/* 0 when allowed; otherwise Retry-After seconds (same arithmetic as the gateway). */
-static int64_t rate_check(const lgsp_grant *g)
-{
-    if (!g->rate_per_sec && !g->quota_per_day)
-        return 0;
-    int64_t now = eg_now_ms();
-    int32_t day = (int32_t)((now + 7 * 3600000LL) / 86400000LL);
-    pthread_mutex_lock(&rl_mu);
-    struct bucket *b = buckets;
-    while (b && b->grant_id != g->id)
-        b = b->next;
-    if (!b) {
-        b = eg_calloc(1, sizeof(*b));
-        b->grant_id = g->id;
-        b->tokens = (double)g->rate_per_sec;
-        b->last_ms = now;
-        b->day = day;
-        b->next = buckets;
-        buckets = b;
-    }
-    int64_t retry = 0;
-    if (b->day != day) {
-        b->day = day;
-        b->used_today = 0;
-    }
-    if (g->quota_per_day && b->used_today >= g->quota_per_day) {
-        retry = (((int64_t)day + 1) * 86400000LL - 7 * 3600000LL - now) / 1000 + 1;
-    } else if (g->rate_per_sec) {
-        b->tokens += (double)(now - b->last_ms) * (double)g->rate_per_sec / 1000.0;
-        if (b->tokens > (double)g->rate_per_sec)
-            b->tokens = (double)g->rate_per_sec;
-        b->last_ms = now;
-        if (b->tokens < 1.0)
-            retry = 1;
-        else
-            b->tokens -= 1.0;
-    }
-    if (!retry)
-        b->used_today++;
-    pthread_mutex_unlock(&rl_mu);
-    return retry;
-}
-
-/* Forgets every bucket (unit tests that open a fresh database; not declared in a header). */
-void eg__lgsp_call_reset(void)
-{
-    pthread_mutex_lock(&rl_mu);
-    while (buckets) {
-        struct bucket *n = buckets->next;
-        free(buckets);
-        buckets = n;
-    }
-    pthread_mutex_unlock(&rl_mu);
-}
-
 /* ------------------------------------------------------------------ helpers */
-
-static void new_uuid(char out[37])
-{
-    unsigned char b[16];
-    eg_random(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
-}
-
-static int clean_value(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
-    return 1;
-}
 
 /* Headers a caller may not set: hop-by-hop, framing, credentials and those the gateway sets. */
 static int reserved(const char *k, size_t n)
@@ -239,7 +150,7 @@ int eg_lgsp_call(eg_app *app, const eg_lgsp_call_in *in, eg_lgsp_call_out *out)
     const char *path = in->path ? in->path : "";
     const char *q = strchr(path, '?');
     const char *sub = q ? eg_arena_strndup(a, path, (size_t)(q - path)) : path;
-    new_uuid(out->xroad_id);
+    eg__lgsp_new_uuid(out->xroad_id);
 
     lgsp_service sv;
     int have = eg__lgsp_service_get(c, a, in->service, &sv) == 0;
@@ -254,8 +165,8 @@ int eg_lgsp_call(eg_app *app, const eg_lgsp_call_in *in, eg_lgsp_call_out *out)
     rec->service_version = dupn(version);
     rec->method = dupn(in->method);
     rec->path = dupn(path);
-    rec->user_id = clean_value(in->user_id, 200) ? dupn(in->user_id) : NULL;
-    rec->issue = clean_value(in->issue, 500) ? dupn(in->issue) : NULL;
+    rec->user_id = eg__lgsp_header_value_ok(in->user_id, 200) ? dupn(in->user_id) : NULL;
+    rec->issue = eg__lgsp_header_value_ok(in->issue, 500) ? dupn(in->issue) : NULL;
     rec->request_in_ms = t_in;
     size_t blen = in->body ? in->body_len : 0;
     rec->request_size = (int64_t)blen;
@@ -293,7 +204,7 @@ int eg_lgsp_call(eg_app *app, const eg_lgsp_call_in *in, eg_lgsp_call_out *out)
     } else if ((int64_t)blen > s->max_body) {
         status = 413, slug = "payload-too-large";
         detail = eg_arena_printf(a, "Tối đa %lld byte", (long long)s->max_body);
-    } else if ((retry = rate_check(&g)) > 0) {
+    } else if ((retry = eg__lgsp_rate_check(s, &g)) > 0) {
         status = 429, slug = "quota-exceeded";
         detail = "Vượt hạn mức số lần gọi trong ngày hoặc mỗi giây";
     } else if (!eg__lgsp_log_has_room(s)) {

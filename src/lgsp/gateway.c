@@ -90,8 +90,7 @@ struct lgsp_bucket {
     struct lgsp_bucket *next;
 };
 
-/* 0 when allowed; otherwise the Retry-After seconds. */
-static int64_t rate_check(lgsp_state *s, const lgsp_grant *g)
+int64_t eg__lgsp_rate_check(lgsp_state *s, const lgsp_grant *g)
 {
     if (!g->rate_per_sec && !g->quota_per_day)
         return 0;
@@ -393,7 +392,7 @@ static void copy_response_headers(eg_req *r, const eg_buf *h)
     }
 }
 
-static void new_uuid(char out[37])
+void eg__lgsp_new_uuid(char out[37])
 {
     unsigned char b[16];
     eg_random(b, sizeof(b));
@@ -404,7 +403,7 @@ static void new_uuid(char out[37])
              b[14], b[15]);
 }
 
-static int valid_header_value(const char *s, size_t max)
+int eg__lgsp_header_value_ok(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > max)
@@ -463,10 +462,10 @@ static int gateway(eg_req *r)
 
     char xid[80];
     const char *given = eg_req_header(r, "X-Road-Id");
-    if (given && valid_header_value(given, 64))
+    if (given && eg__lgsp_header_value_ok(given, 64))
         snprintf(xid, sizeof(xid), "%s", given);
     else
-        new_uuid(xid);
+        eg__lgsp_new_uuid(xid);
     eg_reply_header(r, "X-Road-Id", xid);
 
     const eg_principal *p = eg__lgsp_principal(s, r);
@@ -498,8 +497,8 @@ static int gateway(eg_req *r)
     rec->method = dupn(method);
     rec->path = dupn(target);
     const char *uid = eg_req_header(r, "X-Road-UserId"), *issue = eg_req_header(r, "X-Road-Issue");
-    rec->user_id = valid_header_value(uid, 200) ? dupn(uid) : NULL;
-    rec->issue = valid_header_value(issue, 500) ? dupn(issue) : NULL;
+    rec->user_id = eg__lgsp_header_value_ok(uid, 200) ? dupn(uid) : NULL;
+    rec->issue = eg__lgsp_header_value_ok(issue, 500) ? dupn(issue) : NULL;
     rec->request_in_ms = t_in;
     rec->request_size = (int64_t)blen;
     eg_sha256_hex(body, blen, rec->request_sha256);
@@ -546,7 +545,7 @@ static int gateway(eg_req *r)
     } else if ((int64_t)blen > s->max_body) {
         status = 413, slug = "payload-too-large";
         detail = eg_arena_printf(a, "Tối đa %lld byte", (long long)s->max_body);
-    } else if ((retry_after = rate_check(s, &g)) > 0) {
+    } else if ((retry_after = eg__lgsp_rate_check(s, &g)) > 0) {
         status = 429, slug = "quota-exceeded";
         detail = g.quota_per_day ? "Vượt hạn mức số lần gọi trong ngày hoặc mỗi giây"
                                  : "Vượt giới hạn số lần gọi mỗi giây";

@@ -203,6 +203,14 @@ int eg__lgsp_service_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *
 int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *service,
                           const char *client, lgsp_grant *out);
 
+/* gateway.c, shared with the in-process calls of call.c: the grant's rate limit and daily
+ * quota (one set of buckets per grant, whichever entrance the call came through; 0 when
+ * allowed, else Retry-After seconds), a random UUID for X-Road-Id, and the check of a
+ * header value passed through (1..max bytes, no control characters). */
+int64_t eg__lgsp_rate_check(lgsp_state *s, const lgsp_grant *g);
+void eg__lgsp_new_uuid(char out[37]);
+int eg__lgsp_header_value_ok(const char *s, size_t max);
+
 /* tlsserver.c: a TLS listener (bind, accept thread, one thread per connection doing the
  * handshake, then fn). Takes over ctx; NULL (logged, ctx freed) when it cannot listen. */
 typedef struct ssl_st SSL;

@@ -19,8 +19,6 @@
 const struct eg_module *const eg_modules[] = {&eg_audit_module, &eg_lgsp_module, NULL};
 static const char *const modules[] = {"audit", "lgsp", NULL};
 
-void eg__lgsp_call_reset(void); /* call.c: forgets the in-process rate buckets */
-
 struct fixture {
     char dir[64];
     eg_app app;
@@ -81,7 +79,6 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     eg_lgsp_module.shutdown(&f->app);
-    eg__lgsp_call_reset();
     eg_config_free(f->app.cfg);
     eg_db_close(f->app.db);
     char cmd[128];
