@@ -35,6 +35,24 @@ typedef struct {
 
 static int bad(B *b, const char *id, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* "<service>[:<version>]" after "lgsp:": each part 1..64 of [A-Za-z0-9._-]. */
+static int lgsp_handler_ok(const char *s)
+{
+    int part = 0, parts = 1;
+    for (; *s; s++) {
+        if (*s == ':' && parts == 1 && part > 0) {
+            parts = 2;
+            part = 0;
+            continue;
+        }
+        int ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                 *s == '.' || *s == '_' || *s == '-';
+        if (!ok || ++part > 64)
+            return 0;
+    }
+    return part > 0;
+}
+
 static int bad(B *b, const char *id, int line, const char *fmt, ...)
 {
     char msg[320];
@@ -351,6 +369,10 @@ static int parse_element(B *b, xmlNode *n, int t, wf_el *el)
         if (!h)
             return bad(b, el->id, el->line,
                        "serviceTask cần egov:handler (hoặc camunda:delegateExpression/topic)");
+        if (strncmp(h, "lgsp:", 5) == 0 && !lgsp_handler_ok(h + 5))
+            return bad(b, el->id, el->line,
+                       "bộ xử lý lgsp: cần dạng lgsp:<mã dịch vụ>[:<phiên bản>] (chữ, số, . _ -, "
+                       "tối đa 64 ký tự mỗi phần)");
         el->handler = h;
         break;
     }

@@ -384,7 +384,11 @@ test('workflow: a service task "lgsp:<service>" calls the provider through the L
         const XD = '000.00.05.H61'; // its one-stop system may call ltp-phieu (demo grants)
         const YT = '000.00.07.H61'; // its system has no grant for ltp-phieu
         const admin = account(srv, 'lgadmin', XD, ['admin']);
-        let r = await deploy(srv.url, admin, LGSP_TASK);
+        // a malformed lgsp: handler is refused at deployment, naming the element
+        let r = await deploy(srv.url, admin, LGSP_TASK.replace('lgsp:ltp-phieu', 'lgsp:bad service'));
+        assert.equal(r.status, 422, r.text);
+        assert.match(r.text, /AskLtp/);
+        r = await deploy(srv.url, admin, LGSP_TASK);
         assert.equal(r.status, 201, r.text);
         const startIn = (bk, agency) => request(`${srv.url}/api/v1/workflow/instances`, {
             token: admin,
