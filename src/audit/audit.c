@@ -199,6 +199,45 @@ static int load_keypair(const char *data_dir, unsigned char pk[crypto_sign_PUBLI
 
 #define AUDIT_DOMAIN "egov-audit-checkpoint"
 
+int eg_chain_checkpoint(eg_conn *c, const char *head_table, const char *ckpt_table,
+                        const char *domain, const unsigned char *pk, const unsigned char *sk,
+                        int sign_empty)
+{
+    char sql[200];
+    int rc = eg_tx_begin(c);
+    if (rc)
+        return rc;
+    eg_stmt *st = NULL;
+    snprintf(sql, sizeof(sql), "SELECT count, last_hash FROM %s WHERE id = 1", head_table);
+    rc = eg_query(c, &st, sql, "");
+    if (!rc && eg_step(st) != EG_ROW)
+        rc = EG_EDB;
+    if (rc) {
+        eg_stmt_done(st);
+        eg_tx_rollback(c);
+        return rc;
+    }
+    int64_t last_id = eg_col_int64(st, 0);
+    char last_hash[65];
+    snprintf(last_hash, sizeof(last_hash), "%s", eg_col_text(st, 1));
+    eg_stmt_done(st);
+    int64_t newest = -1;
+    snprintf(sql, sizeof(sql), "SELECT MAX(last_id) FROM %s", ckpt_table);
+    if ((sign_empty || last_id > 0) && (eg_query_int64(c, &newest, sql, "") || newest != last_id)) {
+        char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+        eg_chain_sign(sk, domain, last_id, last_hash, sighex);
+        eg_hex(pk, crypto_sign_PUBLICKEYBYTES, pkhex);
+        char ts[25];
+        eg_time_iso_ms(eg_now_ms(), ts);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s (ts, last_id, last_hash, public_key, signature) "
+                 "VALUES (?,?,?,?,?)",
+                 ckpt_table);
+        rc = eg_exec(c, NULL, sql, "tlttt", ts, last_id, last_hash, pkhex, sighex);
+    }
+    return rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
+}
+
 /* Signs the current chain head. A head equal to the newest checkpoint is not re-signed. */
 int eg_audit_checkpoint(eg_db *db, const char *data_dir)
 {
@@ -206,38 +245,8 @@ int eg_audit_checkpoint(eg_db *db, const char *data_dir)
     int rc = load_keypair(data_dir, pk, sk);
     if (rc)
         return rc;
-    eg_conn *c = eg_db_conn(db);
-    rc = eg_tx_begin(c);
-    if (rc)
-        goto out;
-    eg_stmt *st = NULL;
-    rc = eg_query(c, &st, "SELECT count, last_hash FROM audit_head WHERE id = 1", "");
-    if (!rc && eg_step(st) != EG_ROW)
-        rc = EG_EDB;
-    if (rc) {
-        eg_stmt_done(st);
-        eg_tx_rollback(c);
-        goto out;
-    }
-    int64_t last_id = eg_col_int64(st, 0);
-    char last_hash[65];
-    snprintf(last_hash, sizeof(last_hash), "%s", eg_col_text(st, 1));
-    eg_stmt_done(st);
-    int64_t newest = -1;
-    if (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM audit_checkpoint", "") ||
-        newest != last_id) {
-        char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-        eg_chain_sign(sk, AUDIT_DOMAIN, last_id, last_hash, sighex);
-        eg_hex(pk, sizeof(pk), pkhex);
-        char ts[25];
-        eg_time_iso_ms(eg_now_ms(), ts);
-        rc = eg_exec(c, NULL,
-                     "INSERT INTO audit_checkpoint (ts, last_id, last_hash, public_key, "
-                     "signature) VALUES (?,?,?,?,?)",
-                     "tlttt", ts, last_id, last_hash, pkhex, sighex);
-    }
-    rc = rc ? (eg_tx_rollback(c), rc) : eg_tx_commit(c);
-out:
+    rc = eg_chain_checkpoint(eg_db_conn(db), "audit_head", "audit_checkpoint", AUDIT_DOMAIN, pk, sk,
+                             1);
     sodium_memzero(sk, sizeof(sk));
     return rc;
 }

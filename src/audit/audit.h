@@ -53,6 +53,13 @@ void eg_chain_sign(const unsigned char *sk, const char *domain, int64_t last_id,
 /* 1 when sighex is a valid signature of that head by the 32-byte public key pk. */
 int eg_chain_verify(const unsigned char *pk, const char *domain, int64_t last_id,
                     const char *last_hash, const char *sighex);
+/* Signs the head of a chain (head_table: id = 1, count, last_hash) into ckpt_table (ts,
+ * last_id, last_hash, public_key, signature), in one transaction on c, unless the newest
+ * checkpoint already covers it; an empty chain is signed only when sign_empty. Table names
+ * are code constants. pk: 32-byte public key, sk: 64-byte secret key. */
+int eg_chain_checkpoint(eg_conn *c, const char *head_table, const char *ckpt_table,
+                        const char *domain, const unsigned char *pk, const unsigned char *sk,
+                        int sign_empty);
 
 /* The module table entry (src/main.c). */
 struct eg_module;

@@ -453,44 +453,8 @@ int eg_lgsp_log_checkpoint(eg_db *db, const char *data_dir)
     int rc = eg__lgsp_keypair(data_dir, 1, pk, sk);
     if (rc)
         return rc;
-    eg_conn *c = eg_db_conn(db);
-    rc = eg_tx_begin(c);
-    if (rc)
-        goto out;
-    eg_stmt *st = NULL;
-    rc = eg_query(c, &st, "SELECT count, last_hash FROM lgsp_log_head WHERE id = 1", "");
-    if (!rc && eg_step(st) != EG_ROW)
-        rc = EG_EDB;
-    if (rc) {
-        eg_stmt_done(st);
-        eg_tx_rollback(c);
-        goto out;
-    }
-    int64_t last_id = eg_col_int64(st, 0);
-    char last_hash[65];
-    snprintf(last_hash, sizeof(last_hash), "%s", eg_col_text(st, 1));
-    eg_stmt_done(st);
-    int64_t newest = -1;
-    if (last_id > 0 &&
-        (eg_query_int64(c, &newest, "SELECT MAX(last_id) FROM lgsp_log_checkpoint", "") ||
-         newest != last_id)) {
-        char sighex[2 * crypto_sign_BYTES + 1], pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-        eg_chain_sign(sk, LOG_DOMAIN, last_id, last_hash, sighex);
-        eg_hex(pk, sizeof(pk), pkhex);
-        char ts[25];
-        eg_time_iso_ms(eg_now_ms(), ts);
-        rc = eg_exec(c, NULL,
-                     "INSERT INTO lgsp_log_checkpoint (ts, last_id, last_hash, public_key, "
-                     "signature) VALUES (?,?,?,?,?)",
-                     "tltt"
-                     "t",
-                     ts, last_id, last_hash, pkhex, sighex);
-    }
-    if (rc)
-        eg_tx_rollback(c);
-    else
-        rc = eg_tx_commit(c);
-out:
+    rc = eg_chain_checkpoint(eg_db_conn(db), "lgsp_log_head", "lgsp_log_checkpoint", LOG_DOMAIN, pk,
+                             sk, 0);
     sodium_memzero(sk, sizeof(sk));
     return rc;
 }
