@@ -156,6 +156,15 @@ static void test_call(void **state)
     eg_lgsp_call_out_free(&o);
     assert_int_equal(call(f, "c1", "t-svc", "GET", "?q=1", &o), EG_ERATE);
     assert_int_equal(o.status, 429);
+    eg_lgsp_call_out_free(&o);
+    /* the quota is the grant's, whichever entrance: the HTTP gateway's check is refused too */
+    {
+        eg_arena *ga = eg_arena_new(0);
+        lgsp_grant g;
+        assert_int_equal(eg__lgsp_grant_get(c, ga, "t-svc", "c1", &g), 0);
+        assert_true(eg__lgsp_rate_check(eg__lgsp_state(&f->app), &g) > 0);
+        eg_arena_free(ga);
+    }
 
     /* every exchange is one record, with client, user and issue; the chain verifies */
     assert_int_equal(eg_query_int64(c, &n, "SELECT COUNT(*) FROM lgsp_message", ""), EG_OK);
