@@ -133,6 +133,17 @@ int64_t eg__lgsp_rate_check(lgsp_state *s, const lgsp_grant *g)
     return retry;
 }
 
+void eg__lgsp_rate_free(lgsp_state *s)
+{
+    pthread_mutex_lock(&s->rl_mu);
+    while (s->buckets) {
+        struct lgsp_bucket *n = s->buckets->next;
+        free(s->buckets);
+        s->buckets = n;
+    }
+    pthread_mutex_unlock(&s->rl_mu);
+}
+
 /* ------------------------------------------------------------------ curl */
 
 void eg__lgsp_gateway_global_init(void)

@@ -208,6 +208,7 @@ int eg__lgsp_grant_cached(lgsp_state *s, eg_conn *c, eg_arena *a, const char *se
  * allowed, else Retry-After seconds), a random UUID for X-Road-Id, and the check of a
  * header value passed through (1..max bytes, no control characters). */
 int64_t eg__lgsp_rate_check(lgsp_state *s, const lgsp_grant *g);
+void eg__lgsp_rate_free(lgsp_state *s); /* at shutdown */
 void eg__lgsp_new_uuid(char out[37]);
 int eg__lgsp_header_value_ok(const char *s, size_t max);
 

@@ -159,6 +159,7 @@ static void lgsp_shutdown(eg_app *app)
         eg_lgsp_log_checkpoint(app->db, app->data_dir);
     eg__lgsp_stats_free(s->stats);
     eg__lgsp_cache_free(s->cache);
+    eg__lgsp_rate_free(s);
     free(s->allow);
     free(s);
     app->mod[slot] = NULL;

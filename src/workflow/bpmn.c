@@ -60,7 +60,17 @@ static int bad(B *b, const char *id, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(b->err, b->errlen, "phần tử '%s' (dòng %d): %s", id ? id : "?", line, msg);
+    /* An id can be as long as the document: at most 100 bytes of it (cut on a UTF-8 character
+     * boundary) so the line number always fits in the message. */
+    const char *shown = id ? id : "?";
+    int n = (int)strlen(shown);
+    if (n > 100) {
+        n = 100;
+        while (n > 0 && ((unsigned char)shown[n] & 0xC0) == 0x80)
+            n--;
+    }
+    snprintf(b->err, b->errlen, "phần tử '%.*s%s' (dòng %d): %s", n, shown, shown[n] ? "…" : "",
+             line, msg);
     return EG_EUNPROCESSABLE;
 }
 
